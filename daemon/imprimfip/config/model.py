@@ -1,0 +1,174 @@
+"""The configuration's shape: one frozen object, built once at start and passed down."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from imprimfip.config.secrets import SecretValue
+from imprimfip.frozen import FrozenModel
+from imprimfip.validation.rules import ValidationRules
+
+Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
+SendingType = Literal["STD", "LRE", "LRAR"]
+PositiveSeconds = Annotated[float, Field(gt=0)]
+
+
+def _relative_to_config(value: Path, info: ValidationInfo) -> Path:
+    """Relative paths are relative to the config file's folder, not the working directory."""
+    base = Path((info.context or {}).get("base_dir", "."))
+    path = value.expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+ConfigPath = Annotated[Path, AfterValidator(_relative_to_config)]
+
+DEFAULT_IGNORES = (
+    ".*",
+    "~$*",
+    ".~lock.*#",
+    "*.tmp",
+    "*.part",
+    "*.crdownload",
+    "._*",
+    "Thumbs.db",
+    "desktop.ini",
+    ".DS_Store",
+    "@eaDir",
+)
+
+
+class OAuthConfig(FrozenModel):
+    """OAuth 2.0 client credentials against the DGFiP API gateway."""
+
+    token_url: str
+    client_id: str
+    client_secret: SecretValue
+    scope: str | None = None
+    refresh_margin_s: PositiveSeconds = 60.0
+
+
+class TlsConfig(FrozenModel):
+    """Extra TLS material; server certificates are always verified."""
+
+    ca_bundle: ConfigPath | None = None
+    client_cert: ConfigPath | None = None
+    client_key: ConfigPath | None = None
+
+
+class BudgetConfig(FrozenModel):
+    """One budget of calls for the whole subscription (DESIGN invariant 5)."""
+
+    calls_per_minute: Annotated[int, Field(gt=0, le=500)] = 480
+    poll_share: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    throttle_pause_s: PositiveSeconds = 60.0
+
+
+class ApiConfig(FrozenModel):
+    """How to reach IMPRIM'FIP and which headers it wants (settled at onboarding)."""
+
+    base_url: str = "http://127.0.0.1:7009/api/v1"
+    username: str
+    password: SecretValue
+    send_password: bool = True
+    jwt_assertion: SecretValue | None = None
+    payload_encoding: Literal["json", "form"] = "json"
+    connect_timeout_s: PositiveSeconds = 10.0
+    request_timeout_s: PositiveSeconds = 120.0
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
+    oauth: OAuthConfig | None = None
+    tls: TlsConfig = TlsConfig()
+    budget: BudgetConfig = BudgetConfig()
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http:// or https:// URL, e.g. https://host/api/v1")
+        return value.rstrip("/")
+
+
+class PostalAddress(FrozenModel):
+    """An address as IMPRIM'FIP takes it (LRAR sender return address)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=38)]
+    line2: str = ""
+    line3: str = ""
+    line4: str = ""
+    line5: str = ""
+    zip_code: Annotated[str, Field(pattern=r"^\d{5}$")]
+    town: Annotated[str, Field(min_length=1)]
+
+
+class FlowConfig(FrozenModel):
+    """One folder tree with one set of sending options."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    root: ConfigPath
+    paper: Paper = "DUPLEX"
+    sending_type: SendingType = "STD"
+    on_behalf_of: str | None = None
+    return_address: PostalAddress | None = None
+    annexes: tuple[ConfigPath, ...] = ()
+    include: tuple[str, ...] = ("*.pdf",)
+    ignore: tuple[str, ...] = DEFAULT_IGNORES
+    settle_seconds: Annotated[float, Field(ge=0)] = 5.0
+    marker_suffix: str | None = None
+    watch: Literal["auto", "events", "polling"] = "auto"
+    allow_duplicates: bool = False
+    duplicate_window_days: Annotated[int, Field(ge=0)] = 90
+    validation: ValidationRules = ValidationRules()
+
+    @model_validator(mode="after")
+    def _lrar_needs_return_address(self) -> FlowConfig:
+        if self.sending_type == "LRAR" and self.return_address is None:
+            raise ValueError(
+                "an LRAR flow needs a sender return address: add a [flows.return_address] "
+                "table with name, zip_code and town"
+            )
+        return self
+
+
+class IntakeConfig(FrozenModel):
+    rescan_seconds: PositiveSeconds = 60.0
+    max_in_flight: Annotated[int, Field(ge=1, le=64)] = 8
+
+
+class LedgerConfig(FrozenModel):
+    path: ConfigPath
+
+
+class LoggingConfig(FrozenModel):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class Config(FrozenModel):
+    """The whole configuration; `source` is the file it came from."""
+
+    source: Path
+    api: ApiConfig
+    flows: Annotated[tuple[FlowConfig, ...], Field(min_length=1)]
+    intake: IntakeConfig = IntakeConfig()
+    ledger: LedgerConfig = Field(default_factory=lambda: {"path": "state/ledger.sqlite3"})
+    logging: LoggingConfig = LoggingConfig()
+
+    @field_validator("flows")
+    @classmethod
+    def _unique_flows(cls, flows: tuple[FlowConfig, ...]) -> tuple[FlowConfig, ...]:
+        names = [f.name for f in flows]
+        roots = [f.root.resolve() for f in flows]
+        if len(set(names)) != len(names):
+            raise ValueError("two flows have the same name: give each flow its own name")
+        if len(set(roots)) != len(roots):
+            raise ValueError("two flows share one root folder: give each flow its own root")
+        return flows
+
+    def flow(self, name: str) -> FlowConfig:
+        for flow in self.flows:
+            if flow.name == name:
+                return flow
+        raise KeyError(name)

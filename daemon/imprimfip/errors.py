@@ -1,0 +1,94 @@
+"""Every error the daemon raises, sorted by who must act (DESIGN invariant 3).
+
+    ImprimfipError
+    ├── LetterFault          the letter is wrong: staff fix it, it goes to error/
+    │   └── LetterRejected       IMPRIM'FIP answered 400 about this letter
+    ├── SystemFault          the system is unwell: the letter waits, the daemon backs off
+    │   ├── ApiUnavailable       503, connection refused, DNS or TLS failure before sending
+    │   ├── ApiThrottled         429 or gateway code 900804 (carries retry_after)
+    │   └── ApiAuthFailed        401, 403, gateway codes 900901, 900902, 900910
+    ├── OutcomeUnknown       the request may or may not have been accepted: a person decides
+    └── ConfigError          the configuration is wrong: the sysadmin fixes it (exit 78)
+
+Third-party exceptions (httpx, pypdf, sqlite3) are translated into these at the boundary of
+the package that talks to the library; nothing above it sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ImprimfipError(Exception):
+    """Root of the daemon's own errors."""
+
+
+@dataclass(frozen=True)
+class ApiErrorDetail:
+    """What an IMPRIM'FIP answer told us, kept for logs and notes (never a secret)."""
+
+    http_status: int | None = None
+    code: int | None = None
+    message: str = ""
+    correlation_id: str | None = None
+
+
+class ApiError(ImprimfipError):
+    """An IMPRIM'FIP call that did not succeed; `detail` says what the server answered."""
+
+    def __init__(self, detail: ApiErrorDetail) -> None:
+        super().__init__(detail.message or f"HTTP {detail.http_status}")
+        self.detail = detail
+
+
+class LetterFault(ImprimfipError):
+    """The letter itself is wrong: the person who saved it must fix it."""
+
+
+class LetterRejected(LetterFault, ApiError):
+    """IMPRIM'FIP refused this letter (HTTP 400); its message reaches the user."""
+
+    def __init__(self, detail: ApiErrorDetail) -> None:
+        ApiError.__init__(self, detail)
+
+
+class SystemFault(ApiError):
+    """The service cannot be used right now; nothing about the letter is wrong."""
+
+
+class ApiUnavailable(SystemFault):
+    """The API could not be reached or said it is unavailable; nothing was accepted."""
+
+
+class ApiThrottled(SystemFault):
+    """The rate limit was hit; every caller pauses for `retry_after` seconds."""
+
+    def __init__(self, detail: ApiErrorDetail, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ApiAuthFailed(SystemFault):
+    """Credentials, token or scope were refused: the sysadmin must act, letters wait."""
+
+
+class OutcomeUnknown(ApiError):
+    """The request may have been accepted: never resend it automatically (invariant 2)."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in the configuration: where, what, and what is expected."""
+
+    key: str
+    message: str
+
+
+class ConfigError(ImprimfipError):
+    """The configuration cannot be used; every problem found is listed, not just the first."""
+
+    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {p.key}: {p.message}" for p in problems]
+        super().__init__("\n".join(lines))
