@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime, timedelta
 
 import httpx
 
+from imprimfip.sandbox.registry import free_internal_ref, internal_ref
 from tests.fixtures.sandbox import Sandbox
-from tests.sandbox.helpers import api_headers, multipart, params, pdf, submit
+from tests.sandbox.helpers import USER, api_headers, multipart, params, pdf, submit
 
 REF = re.compile(r"^Lettre_(\d{14})@jean\.dupont\.pdf$")
 
@@ -84,3 +86,35 @@ def test_status_of_an_unknown_file_is_404_in_the_spec_shape(api: httpx.Client) -
     error = response.json()["erreur"]
     assert "Inconnu_01012024000000@x.pdf" in error["message"]
     assert set(error) == {"code", "message", "horodatage"}
+
+
+def test_internal_ref_carries_the_local_time_of_receipt(api: httpx.Client) -> None:
+    before = datetime.now().replace(microsecond=0)
+    ref = submit(api).json()["internalRef"]
+    after = datetime.now()
+    match = REF.match(ref)
+    assert match is not None
+    stamped = datetime.strptime(match.group(1), "%m%d%Y%H%M%S")
+    assert before <= stamped <= after + timedelta(seconds=2)
+
+
+def test_internal_ref_falls_back_on_the_username_without_on_behalf_of(api: httpx.Client) -> None:
+    bare = {key: value for key, value in params().items() if key != "onBehalfOf"}
+    ref = submit(api, bare).json()["internalRef"]
+    assert ref.endswith(f"@{USER}.pdf")
+
+
+def test_same_file_in_the_same_second_gets_the_next_free_second(api: httpx.Client) -> None:
+    refs = [submit(api).json()["internalRef"] for _ in range(4)]
+    assert len(set(refs)) == 4
+
+
+def test_free_internal_ref_skips_taken_seconds() -> None:
+    moment = datetime(2022, 6, 16, 10, 24, 0, 500_000)
+    taken = {
+        "MonFichier_06162022102400@jerome.barrat.pdf",
+        "MonFichier_06162022102401@jerome.barrat.pdf",
+    }
+    ref = free_internal_ref("MonFichier.pdf", "jerome.barrat", moment, taken)
+    assert ref == "MonFichier_06162022102402@jerome.barrat.pdf"
+    assert internal_ref("archive.v2.pdf", "a", moment) == "archive.v2_06162022102400@a.pdf"
