@@ -2,6 +2,11 @@
 
 import pathlib
 
+import pytest
+
+# Fixture modules import each other; rewrite their asserts whichever is imported first.
+pytest.register_assert_rewrite("tests.fixtures")
+
 _FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 pytest_plugins = sorted(

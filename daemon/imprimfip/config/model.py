@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -79,6 +80,15 @@ class ApiConfig(FrozenModel):
     connect_timeout_s: PositiveSeconds = 10.0
     request_timeout_s: PositiveSeconds = 120.0
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
+    # Backoff between attempts: retry_base_s, doubling, capped at retry_max_delay_s; no
+    # attempt starts after retry_deadline_s from the first.
+    retry_base_s: PositiveSeconds = 1.0
+    retry_max_delay_s: PositiveSeconds = 60.0
+    retry_deadline_s: PositiveSeconds = 600.0
+    # The server stamps internalRefs with its local clock: an IANA zone, or "local" for
+    # this machine's (the emulator on the same host).
+    server_timezone: str = "Europe/Paris"
+    server_clock_tolerance_s: Annotated[float, Field(ge=0, le=600)] = 2.0
     oauth: OAuthConfig | None = None
     tls: TlsConfig = TlsConfig()
     budget: BudgetConfig = BudgetConfig()
@@ -89,6 +99,19 @@ class ApiConfig(FrozenModel):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("expected an http:// or https:// URL, e.g. https://host/api/v1")
         return value.rstrip("/")
+
+    @field_validator("server_timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        if value != "local":
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f'unknown time zone "{value}": use an IANA name such as "Europe/Paris", '
+                    'or "local"'
+                ) from None
+        return value
 
 
 class PostalAddress(FrozenModel):
@@ -134,7 +157,9 @@ class FlowConfig(FrozenModel):
 
 class IntakeConfig(FrozenModel):
     rescan_seconds: PositiveSeconds = 60.0
+    poll_seconds: PositiveSeconds = 2.0
     max_in_flight: Annotated[int, Field(ge=1, le=64)] = 8
+    shutdown_grace_s: PositiveSeconds = 30.0
 
 
 class LedgerConfig(FrozenModel):

@@ -1,0 +1,1 @@
+"""Delivery: the path of one claimed letter to IMPRIM'FIP and into done/ or error/."""

@@ -1,0 +1,280 @@
+"""One claimed letter, from processing/ to IMPRIM'FIP and into done/ or error/.
+
+Each step writes its state to the ledger before the side effect it announces (DESIGN,
+"The life of a letter"); `finish` replays the side effect of a decided state, so a restart
+at any instant completes what was decided and never decides twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+
+from imprimfip.api.client import ImprimFipClient
+from imprimfip.config.model import FlowConfig
+from imprimfip.delivery import submission
+from imprimfip.delivery.pause import Pause
+from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
+from imprimfip.folders import FlowFolders
+from imprimfip.intake.claim import Claimed
+from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.outputs import filing, notes_fr
+from imprimfip.validation.pool import ValidatorPool
+from imprimfip.validation.report import Report
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Station:
+    """A flow as the courier needs it: its options, its folders, its static annexes."""
+
+    flow: FlowConfig
+    folders: FlowFolders
+    annexes: tuple[tuple[str, bytes], ...]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+def _french_date(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y à %H:%M")
+
+
+def letter_log(station: Station, letter: Letter) -> structlog.stdlib.BoundLogger:
+    """A logger that names the letter in every event: flow, file name, sha256 prefix."""
+    return log.bind(flow=station.flow.name, file=letter.name, sha256=(letter.sha256 or "")[:12])
+
+
+class Courier:
+    """Takes claimed letters to IMPRIM'FIP; shared by every flow."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        client: ImprimFipClient,
+        validator: ValidatorPool,
+        pause: Pause,
+        *,
+        username: str,
+        request_timeout_s: float,
+    ) -> None:
+        self.ledger = ledger
+        self.client = client
+        self.validator = validator
+        self.pause = pause
+        self._username = username
+        self._request_timeout_s = request_timeout_s
+        # Letters whose request is on the wire: a stop waits for these, not for the others.
+        self.sending: set[int] = set()
+
+    async def deliver(self, station: Station, claimed: Claimed) -> None:
+        """Validate and deposit a freshly claimed letter, then file it."""
+        letter = claimed.letter
+        reasons = self._duplicate(station, letter)
+        report: Report | None = None
+        if not reasons:
+            report = await self.validator.check(
+                claimed.data,
+                station.flow.validation,
+                want_address=station.flow.sending_type == "LRAR",
+            )
+            reasons = self._refusals(station, report)
+        if reasons:
+            self.reject(station, letter, reasons)
+            return
+        assert report is not None
+        await self._send(station, letter, claimed.data, report)
+
+    def _duplicate(self, station: Station, letter: Letter) -> list[notes_fr.Reason]:
+        if station.flow.allow_duplicates or letter.sha256 is None:
+            return []
+        window = timedelta(days=station.flow.duplicate_window_days)
+        earlier = self.ledger.earlier_deposit(station.flow.name, letter.sha256, window)
+        if earlier is None or earlier.id == letter.id:
+            return []
+        return [
+            notes_fr.duplicate(earlier.name, _french_date(earlier.updated_at), earlier.internal_ref)
+        ]
+
+    @staticmethod
+    def _refusals(station: Station, report: Report) -> list[notes_fr.Reason]:
+        reasons = [
+            notes_fr.Reason(f.code, f.message, f.page)
+            for f in report.findings
+            if f.severity == "error"
+        ]
+        if not reasons and station.flow.sending_type == "LRAR" and report.address is None:
+            reasons.append(notes_fr.address_unreadable())
+        return reasons
+
+    async def _send(self, station: Station, letter: Letter, data: bytes, report: Report) -> None:
+        name = submission.submit_name(letter.name, letter.id)
+        request = submission.build(station.flow, name, data, station.annexes, report.address)
+        logger = letter_log(station, letter)
+        while True:
+            await self.pause.wait_open()
+            letter = self.ledger.move(
+                letter.id,
+                LetterState.SUBMITTING,
+                submit_name=name,
+                submitting_since=_iso(datetime.now(UTC)),
+            )
+            self.sending.add(letter.id)
+            try:
+                accepted = await self.client.submit(request)
+            except SystemFault as fault:
+                self.ledger.move(letter.id, LetterState.CLAIMED, {"fault": type(fault).__name__})
+                seconds = self.pause.trip(fault)
+                logger.warning(
+                    "deposit_paused",
+                    fault=type(fault).__name__,
+                    http_status=fault.detail.http_status,
+                    retry_in_s=seconds,
+                )
+                continue
+            except LetterRejected as refusal:
+                logger.warning("deposit_refused", message=refusal.detail.message)
+                self.reject(
+                    station,
+                    letter,
+                    [notes_fr.api_rejected(refusal.detail.message)],
+                    http_status=refusal.detail.http_status,
+                )
+                return
+            except OutcomeUnknown as unknown:
+                logger.error(
+                    "deposit_uncertain",
+                    error=str(unknown),
+                    correlation_id=unknown.detail.correlation_id,
+                )
+                letter = self.ledger.move(letter.id, LetterState.UNCERTAIN, {"error": str(unknown)})
+                await self.settle(station, letter)
+                return
+            finally:
+                self.sending.discard(letter.id)
+            self.pause.recovered()
+            warnings = [f.code for f in report.findings if f.severity == "warning"]
+            self._accept(station, letter, accepted.internal_ref, accepted.status, warnings)
+            logger.info("deposited", internal_ref=accepted.internal_ref, pages=report.pages)
+            return
+
+    def _accept(
+        self,
+        station: Station,
+        letter: Letter,
+        internal_ref: str,
+        status: str,
+        warnings: list[str],
+    ) -> None:
+        now = datetime.now(UTC)
+        target = filing.done_target(station.folders, letter.name, now.astimezone())
+        letter = self.ledger.move(
+            letter.id,
+            LetterState.DONE,
+            {"submission_status": status, "warnings": warnings},
+            internal_ref=internal_ref,
+            final_path=str(target),
+        )
+        self.finish(station, letter)
+
+    def reject(
+        self, station: Station, letter: Letter, reasons: list[notes_fr.Reason], **facts: object
+    ) -> None:
+        """Decide that a letter goes to error/ with `reasons`, then do it."""
+        target = filing.error_target(station.folders, letter.name)
+        letter = self.ledger.move(
+            letter.id,
+            LetterState.REJECTED,
+            {"reasons": [r.code for r in reasons], **facts},
+            reason_code=",".join(r.code for r in reasons),
+            reason="\n".join(r.message for r in reasons),
+            final_path=str(target),
+        )
+        letter_log(station, letter).warning("letter_rejected", codes=[r.code for r in reasons])
+        self.finish(station, letter)
+
+    async def settle(self, station: Station, letter: Letter) -> None:
+        """Find an uncertain deposit again; if it is not found, hold it for a person.
+
+        Never resends: a letter whose deposit cannot be found may still have been received.
+        A system fault leaves it uncertain in processing/ for the next attempt.
+        """
+        assert letter.submit_name is not None and letter.submitting_since is not None
+        since = datetime.fromisoformat(letter.submitting_since)
+        until = min(datetime.now(UTC), since + timedelta(seconds=self._request_timeout_s + 5))
+        try:
+            found = await self.client.find_submission(
+                letter.submit_name, station.flow.on_behalf_of or self._username, since, until
+            )
+        except SystemFault as fault:
+            self.pause.trip(fault)
+            letter_log(station, letter).warning(
+                "uncertain_probe_failed", fault=type(fault).__name__
+            )
+            return
+        if found is not None:
+            letter_log(station, letter).info("uncertain_found", internal_ref=found.internal_ref)
+            self._accept(station, letter, found.internal_ref, found.status, [])
+            return
+        target = filing.error_target(station.folders, letter.name)
+        letter = self.ledger.update(
+            letter.id,
+            final_path=str(target),
+            reason_code="uncertain",
+            reason=notes_fr.uncertain(
+                _french_date(letter.submitting_since), letter.submit_name
+            ).message,
+        )
+        letter_log(station, letter).error(
+            "uncertain_held_for_a_person", submit_name=letter.submit_name
+        )
+        self.finish(station, letter)
+
+    def finish(self, station: Station, letter: Letter) -> None:
+        """Carry out the side effect of a decided letter (again, after a restart)."""
+        if letter.final_path is None or letter.claim_name is None:
+            return
+        source = station.folders.processing / letter.claim_name
+        target = Path(letter.final_path)
+        if letter.state is LetterState.DONE:
+            placed = filing.file_done(source, target, self._receipt(station, letter))
+        else:
+            codes = (letter.reason_code or "").split(",")
+            texts = (letter.reason or "").split("\n")
+            reasons = [
+                notes_fr.Reason(codes[min(i, len(codes) - 1)], text) for i, text in enumerate(texts)
+            ]
+            advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
+            placed = filing.file_error(
+                source,
+                target,
+                letter.name,
+                reasons,
+                datetime.now().astimezone(),
+                advice,
+                state=str(letter.state),
+                sha256=letter.sha256,
+                submit_name=letter.submit_name,
+            )
+        if str(placed) != letter.final_path:
+            self.ledger.update(letter.id, final_path=str(placed))
+
+    @staticmethod
+    def _receipt(station: Station, letter: Letter) -> dict[str, object]:
+        return {
+            "fichier": letter.name,
+            "flux": station.flow.name,
+            "reference_imprimfip": letter.internal_ref,
+            "nom_depose": letter.submit_name,
+            "sha256": letter.sha256,
+            "taille_octets": letter.size,
+            "depose_le": letter.submitting_since,
+            "type_envoi": station.flow.sending_type,
+            "papier": station.flow.paper,
+            "pour_le_compte_de": station.flow.on_behalf_of,
+        }

@@ -1,0 +1,67 @@
+"""Building what is sent for a letter from its flow's options and what the letter says."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from imprimfip.api.models import RecipientAddress, ReturnAddress, Submission
+from imprimfip.config.model import FlowConfig, PostalAddress
+from imprimfip.validation.report import ExtractedAddress
+
+
+def submit_name(name: str, letter_id: int) -> str:
+    """The file name given to IMPRIM'FIP: the staff's name made unique to this letter.
+
+    IMPRIM'FIP derives the internalRef from it; a name no other letter uses lets an
+    uncertain deposit be found again without ambiguity (invariant 2).
+    """
+    stem = PurePath(name).stem.replace("@", "_") or "courrier"
+    return f"{stem}_{letter_id:06d}.pdf"
+
+
+def return_address(address: PostalAddress) -> ReturnAddress:
+    return ReturnAddress(
+        name=address.name,
+        line2=address.line2,
+        line3=address.line3,
+        line4=address.line4,
+        line5=address.line5,
+        zip_code=address.zip_code,
+        town=address.town,
+    )
+
+
+def recipient_address(address: ExtractedAddress) -> RecipientAddress:
+    return RecipientAddress(
+        name=address.name,
+        line2=address.line2,
+        line3=address.line3,
+        line4=address.line4,
+        line5=address.line5,
+        zip_code=address.zip_code,
+        town=address.town,
+        country=address.country,
+    )
+
+
+def build(
+    flow: FlowConfig,
+    filename: str,
+    data: bytes,
+    annexes: tuple[tuple[str, bytes], ...],
+    address: ExtractedAddress | None,
+) -> Submission:
+    """The submission for one letter of `flow`."""
+    lrar = flow.sending_type == "LRAR"
+    return Submission(
+        filename=filename,
+        doc=data,
+        paper=flow.paper,
+        sending_type=flow.sending_type,
+        annexes=annexes,
+        on_behalf_of=flow.on_behalf_of,
+        recipient_address=recipient_address(address) if lrar and address else None,
+        return_address=return_address(flow.return_address)
+        if lrar and flow.return_address
+        else None,
+    )

@@ -1,0 +1,1 @@
+"""Intake: notice files in the inboxes, decide when they are ready, claim them."""

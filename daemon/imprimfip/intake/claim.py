@@ -1,0 +1,123 @@
+"""Claiming an inbox entry: record it, rename it into processing/, then read it safely.
+
+The rename comes first and the reading second, so that what is read sits in a folder only
+the daemon writes to; the entry is opened without following links and checked on the
+opened descriptor (invariant 4): a link to /etc/shadow is moved aside, never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from imprimfip.folders import FlowFolders
+from imprimfip.intake.names import safe_name
+from imprimfip.ledger import Ledger, Letter, LetterState
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A regular file, now in processing/, with the bytes that will be validated and sent."""
+
+    letter: Letter
+    data: bytes
+
+
+@dataclass(frozen=True)
+class NotRegular:
+    """Something that is not a plain file (link, folder, FIFO...), moved into processing/."""
+
+    letter: Letter
+    kind: str
+
+
+_KINDS = (
+    (stat.S_ISLNK, "lien symbolique (raccourci)"),
+    (stat.S_ISDIR, "dossier"),
+    (stat.S_ISFIFO, "tube nommé (FIFO)"),
+    (stat.S_ISCHR, "périphérique"),
+    (stat.S_ISBLK, "périphérique"),
+)
+
+
+def _kind(mode: int, links: int) -> str | None:
+    """French name of what an entry is, or None for a regular file with a single link."""
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    if not stat.S_ISREG(mode):
+        return "fichier spécial"
+    if links > 1:
+        return "lien physique vers un fichier situé ailleurs"
+    return None
+
+
+def read_regular(path: Path, limit: int) -> bytes | str:
+    """The bytes of `path` (at most `limit` + 1), or the French kind of a non-regular entry."""
+    before = os.lstat(path)
+    kind = _kind(before.st_mode, before.st_nlink)
+    if kind is not None:
+        return kind
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        opened = os.fstat(fd)
+        if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
+            return "fichier remplacé pendant la lecture"
+        kind = _kind(opened.st_mode, opened.st_nlink)
+        if kind is not None:
+            return kind
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def claim(
+    ledger: Ledger, flow: str, folders: FlowFolders, raw_name: str, limit: int
+) -> Claimed | NotRegular | None:
+    """Claim `raw_name` from the inbox; None if it vanished before the rename.
+
+    The ledger row comes before the rename (a stop in between leaves a `claimed` row whose
+    file is still in the inbox: the restart marks it void and the scan claims it again).
+    """
+    name = safe_name(raw_name)
+    claim_name = f"{secrets.token_hex(4)}-{name}"
+    letter = ledger.add(flow, name, LetterState.CLAIMED, claim_name=claim_name)
+    target = folders.processing / claim_name
+    try:
+        os.rename(folders.inbox / raw_name, target)
+    except FileNotFoundError:
+        ledger.move(letter.id, LetterState.VOID, {"why": "vanished before the claim"})
+        return None
+    content = read_regular(target, limit)
+    if isinstance(content, str):
+        return NotRegular(letter, content)
+    letter = ledger.update(letter.id, sha256=hashlib.sha256(content).hexdigest(), size=len(content))
+    return Claimed(letter, content)
+
+
+def reread(
+    ledger: Ledger, folders: FlowFolders, letter: Letter, limit: int
+) -> Claimed | NotRegular:
+    """After a restart, read a claimed letter from processing/ again."""
+    assert letter.claim_name is not None
+    content = read_regular(folders.processing / letter.claim_name, limit)
+    if isinstance(content, str):
+        return NotRegular(letter, content)
+    if letter.sha256 is None:
+        letter = ledger.update(
+            letter.id, sha256=hashlib.sha256(content).hexdigest(), size=len(content)
+        )
+    return Claimed(letter, content)

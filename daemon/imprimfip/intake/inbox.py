@@ -1,0 +1,175 @@
+"""One flow's inbox: what is in it, what is ready, and waking up when it changes.
+
+Native events (watchdog) only say "look now"; a full scan is always the source of truth,
+done at start, after each event, when a file is due to be settled, and every
+`rescan_seconds` as a safety net (events are lost on overflow and on network shares).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import structlog
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from imprimfip.config.model import FlowConfig
+from imprimfip.folders import FlowFolders
+from imprimfip.intake.mounts import is_network
+from imprimfip.intake.names import is_candidate, safe_name
+from imprimfip.intake.readiness import Look, Watch, assess
+
+log = structlog.get_logger(__name__)
+
+
+class _Wakeup(FileSystemEventHandler):
+    def __init__(self, poke: Callable[[], None]) -> None:
+        self._poke = poke
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self._poke()
+
+
+class Inbox:
+    """Tracks the entries of one inbox until they are ready to be claimed."""
+
+    def __init__(
+        self,
+        flow: FlowConfig,
+        folders: FlowFolders,
+        rescan_seconds: float,
+        poll_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.flow = flow
+        self.folders = folders
+        self._rescan_seconds = rescan_seconds
+        self._poll_seconds = poll_seconds
+        self._clock = clock
+        self._watches: dict[str, Watch] = {}
+        self._wake = asyncio.Event()
+        self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.available = True
+        self.polling = flow.watch == "polling" or (
+            flow.watch == "auto" and is_network(folders.inbox)
+        )
+
+    def start(self) -> None:
+        """Start native events for a local inbox (polling inboxes need no thread)."""
+        self._loop = asyncio.get_running_loop()
+        if not self.polling:
+            self._start_observer()
+
+    def _start_observer(self) -> None:
+        observer = Observer()
+        observer.schedule(_Wakeup(self.poke), str(self.folders.inbox), recursive=False)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None
+
+    def poke(self) -> None:
+        """Ask for a look now; safe to call from the watchdog thread."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def _supervise(self) -> None:
+        """Restart a dead observer (an inbox that vanished and came back kills it)."""
+        if self.polling:
+            return
+        if self._observer is None or not self._observer.is_alive():
+            self.stop()
+            try:
+                self._start_observer()
+            except OSError as exc:
+                log.warning("watcher_restart_failed", flow=self.flow.name, error=str(exc))
+
+    def _entries(self) -> dict[str, Look] | None:
+        try:
+            with os.scandir(self.folders.inbox) as entries:
+                found = {}
+                for entry in entries:
+                    if not is_candidate(entry.name, self.flow.include, self.flow.ignore):
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                    found[entry.name] = Look(size=info.st_size, mtime_ns=info.st_mtime_ns)
+                return found
+        except OSError as exc:
+            if self.available:
+                log.error(
+                    "inbox_unavailable",
+                    flow=self.flow.name,
+                    inbox=str(self.folders.inbox),
+                    error=exc.strerror,
+                )
+            self.available = False
+            return None
+
+    def _marker(self, name: str) -> Path | None:
+        if self.flow.marker_suffix is None:
+            return None
+        return self.folders.inbox / f"{name}{self.flow.marker_suffix}"
+
+    def look(self) -> tuple[list[str], float]:
+        """Scan the inbox: the names ready to claim now, and when to look again."""
+        now = self._clock()
+        next_look = now + (self._poll_seconds if self.polling else self._rescan_seconds)
+        entries = self._entries()
+        if entries is None:
+            return [], now + min(self._poll_seconds, self._rescan_seconds)
+        if not self.available:
+            log.info("inbox_available_again", flow=self.flow.name)
+            self.available = True
+            self._supervise()
+        ready = []
+        for name in set(self._watches) - set(entries):
+            del self._watches[name]
+        for name, entry in sorted(entries.items()):
+            marker = self._marker(name)
+            if marker is not None:
+                if marker.exists():
+                    ready.append(name)
+                continue
+            verdict = assess(self._watches.get(name), entry, now, self.flow.settle_seconds)
+            self._watches[name] = verdict.watch
+            if verdict.ready:
+                ready.append(name)
+            elif verdict.check_again_at is not None:
+                next_look = min(next_look, verdict.check_again_at)
+        return ready, next_look
+
+    def handed_out(self, name: str) -> None:
+        """`name` was claimed (or tried): forget it, and drop its marker file if any."""
+        self._watches.pop(name, None)
+        marker = self._marker(name)
+        if marker is not None:
+            try:
+                marker.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning(
+                    "marker_not_removed",
+                    flow=self.flow.name,
+                    name=safe_name(name),
+                    error=exc.strerror,
+                )
+
+    async def wait(self, until: float) -> None:
+        """Sleep until `until`, or until an event says the inbox changed."""
+        self._supervise()
+        delay = max(0.0, until - self._clock())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        self._wake.clear()

@@ -1,0 +1,51 @@
+"""The ledger's schema, versioned with PRAGMA user_version; each migration runs once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE letters (
+        id INTEGER PRIMARY KEY,
+        flow TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        sha256 TEXT,
+        size INTEGER,
+        claim_name TEXT,
+        submit_name TEXT,
+        internal_ref TEXT,
+        final_path TEXT,
+        reason_code TEXT,
+        reason TEXT,
+        submitting_since TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX letters_by_state ON letters (state);
+    CREATE INDEX letters_by_content ON letters (flow, sha256);
+    CREATE TABLE transitions (
+        id INTEGER PRIMARY KEY,
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        at TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX transitions_by_letter ON transitions (letter_id);
+    """,
+)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring `db` to the latest schema; return the version it is at."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the ledger has schema version {version}, newer than this program knows "
+            f"({len(MIGRATIONS)}): upgrade imprimfip or restore the ledger's backup"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    return len(MIGRATIONS)

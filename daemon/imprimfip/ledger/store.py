@@ -1,0 +1,190 @@
+"""The ledger: one SQLite file, every transition committed (fsync'd) before its side effect."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from imprimfip.ledger.schema import migrate
+from imprimfip.ledger.states import LetterState, can_move
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter as the ledger knows it."""
+
+    id: int
+    flow: str
+    name: str
+    state: LetterState
+    sha256: str | None
+    size: int | None
+    claim_name: str | None
+    submit_name: str | None
+    internal_ref: str | None
+    final_path: str | None
+    reason_code: str | None
+    reason: str | None
+    submitting_since: str | None
+    created_at: str
+    updated_at: str
+
+
+_COLUMNS = tuple(f.name for f in fields(Letter))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class Ledger:
+    """Durable record of every letter; all methods commit before they return."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # FULL: a transition reported as written survives a power cut (invariant 1).
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        migrate(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _row(self, letter_id: int) -> Letter:
+        row = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM letters WHERE id = ?", (letter_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(letter_id)
+        values = dict(row)
+        values["state"] = LetterState(values["state"])
+        return Letter(**values)
+
+    def get(self, letter_id: int) -> Letter:
+        return self._row(letter_id)
+
+    def add(
+        self,
+        flow: str,
+        name: str,
+        state: LetterState,
+        detail: Mapping[str, object] | None = None,
+        **values: object,
+    ) -> Letter:
+        """Record a new letter in `state`, with its first transition."""
+        if not can_move(None, state):
+            raise ValueError(f"a letter cannot start in state {state}")
+        now = _now()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO letters (flow, name, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (flow, name, state, now, now),
+            )
+            letter_id = cursor.lastrowid
+            assert letter_id is not None
+            self._update(db, letter_id, values)
+            self._log(db, letter_id, source=None, target=state, detail=detail, at=now)
+        return self._row(letter_id)
+
+    def update(self, letter_id: int, **values: object) -> Letter:
+        """Record facts about a letter that do not change its state (a name, a hash)."""
+        with self._transaction() as db:
+            self._update(db, letter_id, {**values, "updated_at": _now()})
+        return self._row(letter_id)
+
+    def move(
+        self,
+        letter_id: int,
+        target: LetterState,
+        detail: Mapping[str, object] | None = None,
+        **values: object,
+    ) -> Letter:
+        """Move a letter to `target`, with the facts that go with it, in one transaction."""
+        now = _now()
+        with self._transaction() as db:
+            current = LetterState(
+                db.execute("SELECT state FROM letters WHERE id = ?", (letter_id,)).fetchone()[0]
+            )
+            if not can_move(current, target):
+                raise ValueError(f"letter {letter_id}: {current} cannot go to {target}")
+            self._update(db, letter_id, {**values, "state": target, "updated_at": now})
+            self._log(db, letter_id, source=current, target=target, detail=detail, at=now)
+        return self._row(letter_id)
+
+    @staticmethod
+    def _update(db: sqlite3.Connection, letter_id: int, values: Mapping[str, object]) -> None:
+        if not values:
+            return
+        unknown = set(values) - set(_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown letter fields: {sorted(unknown)}")
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        db.execute(f"UPDATE letters SET {assignments} WHERE id = ?", (*values.values(), letter_id))
+
+    @staticmethod
+    def _log(
+        db: sqlite3.Connection,
+        letter_id: int,
+        *,
+        source: LetterState | None,
+        target: LetterState,
+        detail: Mapping[str, object] | None,
+        at: str,
+    ) -> None:
+        db.execute(
+            "INSERT INTO transitions (letter_id, at, from_state, to_state, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (letter_id, at, source, target, json.dumps(detail or {}, ensure_ascii=False)),
+        )
+
+    def in_states(self, *states: LetterState, flow: str | None = None) -> list[Letter]:
+        query = f"SELECT id FROM letters WHERE state IN ({', '.join('?' * len(states))})"
+        params: list[object] = list(states)
+        if flow is not None:
+            query += " AND flow = ?"
+            params.append(flow)
+        return [self._row(row[0]) for row in self._db.execute(query + " ORDER BY id", params)]
+
+    def earlier_deposit(self, flow: str, sha256: str, window: timedelta) -> Letter | None:
+        """The latest letter of the same content deposited in `flow` within `window`."""
+        since = (datetime.now(UTC) - window).isoformat(timespec="microseconds")
+        row = self._db.execute(
+            "SELECT id FROM letters WHERE flow = ? AND sha256 = ? AND state IN (?, ?, ?) "
+            "AND updated_at >= ? ORDER BY id DESC LIMIT 1",
+            (flow, sha256, LetterState.DONE, LetterState.SUBMITTING, LetterState.UNCERTAIN, since),
+        ).fetchone()
+        return None if row is None else self._row(row[0])
+
+    def transitions(self, letter_id: int) -> list[dict[str, object]]:
+        rows = self._db.execute(
+            "SELECT at, from_state, to_state, detail FROM transitions "
+            "WHERE letter_id = ? ORDER BY id",
+            (letter_id,),
+        )
+        return [{**dict(row), "detail": json.loads(row["detail"])} for row in rows]
+
+    def all_letters(self, flow: str | None = None) -> list[Letter]:
+        query, params = "SELECT id FROM letters", ()
+        if flow is not None:
+            query, params = query + " WHERE flow = ?", (flow,)
+        return [self._row(row[0]) for row in self._db.execute(query + " ORDER BY id", params)]

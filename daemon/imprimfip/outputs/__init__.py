@@ -1,0 +1,1 @@
+"""Outputs: moves to done/ and error/, receipts, French notes for staff."""

@@ -1,0 +1,1 @@
+"""The process: command line, signals, logging, and the daemon's main loop."""

@@ -1,0 +1,62 @@
+"""The `imprimfip` command: one sub-command per job, exit codes from ExitCode."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from imprimfip import __version__
+from imprimfip.config import load_config
+from imprimfip.errors import ConfigError
+from imprimfip.sandbox import cli as sandbox_cli
+from imprimfip.service import demo, logs
+from imprimfip.service.exitcodes import ExitCode
+from imprimfip.service.runner import report_config_error, run_daemon
+from imprimfip.validation import command
+
+DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+        logs.configure(config.logging.level, config.logging.format)
+        asyncio.run(run_daemon(config))
+    except ConfigError as error:
+        return report_config_error(error)
+    return ExitCode.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imprimfip",
+        description="Mail PDF letters saved in hot folders through DGFiP's IMPRIM'FIP API.",
+    )
+    parser.add_argument("--version", action="version", version=f"imprimfip {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the daemon (as systemd does)")
+    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="TOML config file")
+    run.set_defaults(handler=_cmd_run)
+
+    sandbox = commands.add_parser("sandbox", help="run the local IMPRIM'FIP emulator")
+    sandbox_cli.add_arguments(sandbox)
+    sandbox.set_defaults(handler=sandbox_cli.run)
+
+    validate = commands.add_parser("validate", help="check PDF letters without sending them")
+    command.add_arguments(validate)
+    validate.set_defaults(handler=command.run)
+
+    demo_parser = commands.add_parser(
+        "demo", help="see it work: emulator + daemon + sample letters in a demo folder"
+    )
+    demo.add_arguments(demo_parser)
+    demo_parser.set_defaults(handler=demo.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))

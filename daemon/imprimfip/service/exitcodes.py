@@ -1,0 +1,11 @@
+"""Exit statuses are an interface (systemd's RestartPreventExitStatus=78, scripts): one place."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    # sysexits.h EX_CONFIG: a bad config must not make systemd restart in a loop.
+    CONFIG = 78

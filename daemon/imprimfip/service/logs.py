@@ -1,0 +1,70 @@
+"""Logging: structlog for everything, JSON lines with a syslog level prefix for journald.
+
+`journalctl -p warning` filters on the `<N>` prefix that systemd reads from each line of a
+service's standard error; on a terminal the output is readable instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, TextIO
+
+import structlog
+
+_SYSLOG_LEVELS = {
+    "critical": 2,
+    "exception": 3,
+    "error": 3,
+    "warning": 4,
+    "info": 6,
+    "debug": 7,
+}
+
+
+def _syslog_prefix(_: Any, method: str, rendered: str) -> str:
+    return f"<{_SYSLOG_LEVELS.get(method, 6)}>{rendered}"
+
+
+def _stdlib_level(_: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    event.setdefault("level", method)
+    return event
+
+
+def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
+    """Set up structlog and route the stdlib loggers (httpx, watchdog) through it."""
+    stream = stream or sys.stderr
+    as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if as_json:
+        renderer: list[Any] = [
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+            _syslog_prefix,
+        ]
+    else:
+        renderer = [structlog.dev.ConsoleRenderer(colors=stream.isatty())]
+    numeric = logging.getLevelNamesMapping()[level.upper()]
+    structlog.configure(
+        processors=[*shared, *renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared[1:], _stdlib_level],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+    # httpx logs each request URL at INFO; our client logs calls itself, without secrets.
+    logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))
+    logging.getLogger("httpcore").setLevel(max(numeric, logging.WARNING))

@@ -1,0 +1,39 @@
+"""Running the daemon in the foreground, shared by `imprimfip run` and `imprimfip demo`."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+
+from imprimfip.config import Config
+from imprimfip.errors import ConfigError
+from imprimfip.service.daemon import Daemon, prepare_station
+from imprimfip.service.exitcodes import ExitCode
+
+
+def report_config_error(error: ConfigError) -> int:
+    """Print every problem of a config, with its key and what to do; exit status 78."""
+    print(f"imprimfip: the configuration {error.source} cannot be used:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem.key}: {problem.message}", file=sys.stderr)
+    return ExitCode.CONFIG
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGTERM (systemd) and SIGINT (Ctrl-C) both ask for a clean stop."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+
+async def run_daemon(config: Config, on_started: Callable[[], None] | None = None) -> None:
+    """Run the daemon for `config` until SIGTERM or SIGINT."""
+    stations = [prepare_station(config, flow) for flow in config.flows]
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    daemon = Daemon(config, stations)
+    if on_started is not None:
+        asyncio.get_running_loop().call_soon(on_started)
+    await daemon.run(stop)
