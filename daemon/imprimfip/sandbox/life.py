@@ -98,31 +98,25 @@ def plan_life(
     """Draw the plan of one file; deterministic for a given seed key and settings."""
     rng = random.Random(seed_key)
     analysis = rng.uniform(20, 300)
-    speed = settings.speed
+    at = analysis / settings.speed
     if rng.random() < settings.file_error_rate:
-        documents = tuple(
-            DocumentLife(ref, (Step(analysis / speed, "Erreur", _FILE_ERROR),))
-            for ref in references
-        )
-        return FileLife(analysis / speed, "Erreur", _FILE_ERROR, documents)
+        failed = tuple(DocumentLife(ref, (Step(at, "Erreur", _FILE_ERROR),)) for ref in references)
+        return FileLife(at, "Erreur", _FILE_ERROR, failed)
     warned = rng.random() < settings.file_warning_rate
     documents = tuple(
-        DocumentLife(
-            ref,
-            tuple(
-                Step(step.offset_s / speed, step.status, step.message)
-                for step in _document_steps(rng, analysis, sending_type, settings)
-            ),
-        )
+        DocumentLife(ref, _scaled(_document_steps(rng, analysis, sending_type, settings), settings))
         for ref in references
     )
     if any(doc.steps[0].status == "Erreur" for doc in documents):
-        return FileLife(analysis / speed, "Soumis avec des erreurs", _DOC_ERROR, documents)
+        return FileLife(at, "Soumis avec des erreurs", _DOC_ERROR, documents)
     if warned:
-        return FileLife(
-            analysis / speed, "Soumis avec des avertissements", _FILE_WARNING, documents
-        )
-    return FileLife(analysis / speed, "Soumis", "", documents)
+        return FileLife(at, "Soumis avec des avertissements", _FILE_WARNING, documents)
+    return FileLife(at, "Soumis", "", documents)
+
+
+def _scaled(steps: list[Step], settings: SandboxSettings) -> tuple[Step, ...]:
+    """Simulated offsets to real ones: divided by the speed."""
+    return tuple(Step(s.offset_s / settings.speed, s.status, s.message) for s in steps)
 
 
 def _document_steps(
@@ -184,8 +178,7 @@ def status_at(life: FileLife, submitted_at: float, now: float) -> dict[str, Any]
     Dates are the real moments at which each status was reached (submission time plus the
     scaled offset), so they are never in the future of the caller's clock.
     """
-    elapsed = now - submitted_at
-    if elapsed < life.analysis_offset_s:
+    if submitted_at + life.analysis_offset_s > now:
         file_status = {
             "status": SUBMITTING,
             "analyzeTime": None,
@@ -194,7 +187,7 @@ def status_at(life: FileLife, submitted_at: float, now: float) -> dict[str, Any]
             "message": "",
         }
         return {"fileStatus": file_status, "docStatus": None}
-    docs = [_document_status(doc, submitted_at, elapsed) for doc in life.documents]
+    docs = [_document_status(doc, submitted_at, now) for doc in life.documents]
     file_status = {
         "status": life.status,
         "analyzeTime": _stamp(submitted_at, life.analysis_offset_s),
@@ -205,8 +198,9 @@ def status_at(life: FileLife, submitted_at: float, now: float) -> dict[str, Any]
     return {"fileStatus": file_status, "docStatus": docs}
 
 
-def _document_status(doc: DocumentLife, submitted_at: float, elapsed: float) -> dict[str, str]:
-    reached = [step for step in doc.steps if step.offset_s <= elapsed] or [doc.steps[0]]
+def _document_status(doc: DocumentLife, submitted_at: float, now: float) -> dict[str, str]:
+    # Compared as absolute moments, like the dates shown, so a status and its date agree.
+    reached = [step for step in doc.steps if submitted_at + step.offset_s <= now] or [doc.steps[0]]
     step = reached[-1]
     return {
         "reference": doc.reference,
