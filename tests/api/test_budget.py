@@ -1,0 +1,114 @@
+"""The rate budget's rule, stepped with a fake clock (no sleeping)."""
+
+from __future__ import annotations
+
+import pytest
+
+from imprimfip.api.budget import GUARD, KINDS, Kind, RateWindow
+
+W = 60.0
+SPAN = W * (1 + GUARD)
+
+
+def fill(window: RateWindow, kind: Kind, count: int, now: float = 0.0) -> None:
+    for _ in range(count):
+        assert window.wait(kind, now, rival_waiting=False) == 0
+        window.grant(kind, now)
+
+
+def test_a_full_window_admits_the_next_call_when_the_oldest_leaves():
+    window = RateWindow(10, 0.2, W)
+    fill(window, "upload", 4, now=0.0)
+    fill(window, "upload", 6, now=5.0)
+    assert window.wait("upload", 5.0, rival_waiting=False) == pytest.approx(SPAN - 5.0)
+    assert window.wait("poll", 30.0, rival_waiting=False) == pytest.approx(SPAN - 30.0)
+    assert window.wait("upload", SPAN, rival_waiting=False) == 0
+    assert window.level(SPAN) == 6
+
+
+def test_without_rivals_a_kind_uses_the_whole_window():
+    window = RateWindow(10, 0.2, W)
+    fill(window, "poll", 10)
+    assert window.level(0.0, "poll") == 10
+
+
+def test_waiting_polls_keep_their_share_from_an_upload_backlog():
+    window = RateWindow(10, 0.2, W)  # 2 polls, 8 uploads when both wait
+    fill(window, "upload", 8)
+    assert window.wait("upload", 1.0, rival_waiting=True) == pytest.approx(SPAN - 1.0)
+    assert window.wait("poll", 1.0, rival_waiting=True) == 0
+
+
+def test_waiting_uploads_keep_their_share_from_a_poll_storm():
+    window = RateWindow(10, 0.2, W)
+    fill(window, "poll", 2)
+    assert window.wait("poll", 1.0, rival_waiting=True) == pytest.approx(SPAN - 1.0)
+    assert window.wait("upload", 1.0, rival_waiting=True) == 0
+
+
+def test_a_pause_holds_every_call_and_never_shortens():
+    window = RateWindow(10, 0.2, W)
+    window.pause(100.0, 30.0)
+    window.pause(100.0, 5.0)
+    for kind in KINDS:
+        assert window.wait(kind, 110.0, rival_waiting=False) == pytest.approx(20.0)
+    assert window.wait("upload", 130.0, rival_waiting=False) == 0
+    assert window.paused_until == 130.0
+
+
+def test_shares_are_at_least_one_call_each():
+    assert RateWindow(1, 0.25).shares == {"poll": 1, "upload": 1}
+    assert RateWindow(480, 0.25).shares == {"poll": 120, "upload": 360}
+    with pytest.raises(ValueError):
+        RateWindow(0, 0.25)
+
+
+def simulate(limit: int, share: float, backlog: dict[Kind, int]) -> list[tuple[float, Kind]]:
+    """Serve two backlogs with a fake clock, as `Budget._pump` does, and log the grants."""
+    window = RateWindow(limit, share, W)
+    left = dict(backlog)
+    grants: list[tuple[float, Kind]] = []
+    now = 0.0
+    while any(left.values()):
+        waits = []
+        for kind in KINDS:
+            if not left[kind]:
+                continue
+            rival = "upload" if kind == "poll" else "poll"
+            wait = window.wait(kind, now, rival_waiting=left[rival] > 0)
+            if wait <= 0:
+                window.grant(kind, now)
+                grants.append((now, kind))
+                left[kind] -= 1
+                break
+            waits.append(wait)
+        else:
+            now += min(waits)
+    return grants
+
+
+def most_in_any_window(times: list[float]) -> int:
+    return max(sum(1 for t in times if start <= t < start + W) for start in times)
+
+
+def test_two_backlogs_share_every_window_and_never_exceed_it():
+    limit, share = 48, 0.25  # 12 polls, 36 uploads a window while both wait
+    grants = simulate(limit, share, {"upload": 400, "poll": 300})
+    assert most_in_any_window([t for t, _ in grants]) <= limit
+    uploads_done = max(t for t, kind in grants if kind == "upload")
+    polls_done = max(t for t, kind in grants if kind == "poll")
+    both_waiting = min(uploads_done, polls_done)
+    for start in [t for t, _ in grants if t < both_waiting - W]:
+        inside = [kind for t, kind in grants if start <= t < start + W]
+        assert inside.count("poll") <= 12
+        assert inside.count("upload") <= 36
+        assert inside.count("poll") >= 1
+        assert inside.count("upload") >= 1
+
+
+def test_a_lone_kind_gets_the_whole_budget():
+    grants = simulate(48, 0.25, {"upload": 200, "poll": 0})
+    times = [t for t, _ in grants]
+    assert most_in_any_window(times) == 48
+    # 200 calls at 48 a window: the last one starts in the fifth window.
+    assert times[-1] == pytest.approx(4 * SPAN)
