@@ -7,18 +7,16 @@ at any instant completes what was decided and never decides twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import structlog
 
+from imprimfip import crashpoints
 from imprimfip.api.client import ImprimFipClient
-from imprimfip.config.model import FlowConfig
-from imprimfip.delivery import submission
+from imprimfip.delivery import filer, submission
+from imprimfip.delivery.filer import Station
 from imprimfip.delivery.pause import Pause
 from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
-from imprimfip.folders import FlowFolders
 from imprimfip.intake.claim import Claimed
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.outputs import filing, notes_fr
@@ -26,19 +24,6 @@ from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Station:
-    """A flow as the courier needs it: its options, its folders, its static annexes."""
-
-    flow: FlowConfig
-    folders: FlowFolders
-    annexes: tuple[tuple[str, bytes], ...]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
 
 
 def _french_date(iso: str) -> str:
@@ -122,11 +107,13 @@ class Courier:
                 letter.id,
                 LetterState.SUBMITTING,
                 submit_name=name,
-                submitting_since=_iso(datetime.now(UTC)),
+                submitting_since=filer.now_iso(),
             )
+            crashpoints.reached("submit.row_written")
             self.sending.add(letter.id)
             try:
                 accepted = await self.client.submit(request)
+                crashpoints.reached("submit.answered")
             except SystemFault as fault:
                 self.ledger.move(letter.id, LetterState.CLAIMED, {"fault": type(fault).__name__})
                 seconds = self.pause.trip(fault)
@@ -180,6 +167,7 @@ class Courier:
             internal_ref=internal_ref,
             final_path=str(target),
         )
+        crashpoints.reached("done.row_written")
         self.finish(station, letter)
 
     def reject(
@@ -196,6 +184,7 @@ class Courier:
             final_path=str(target),
         )
         letter_log(station, letter).warning("letter_rejected", codes=[r.code for r in reasons])
+        crashpoints.reached("reject.row_written")
         self.finish(station, letter)
 
     async def settle(self, station: Station, letter: Letter) -> None:
@@ -236,45 +225,4 @@ class Courier:
         self.finish(station, letter)
 
     def finish(self, station: Station, letter: Letter) -> None:
-        """Carry out the side effect of a decided letter (again, after a restart)."""
-        if letter.final_path is None or letter.claim_name is None:
-            return
-        source = station.folders.processing / letter.claim_name
-        target = Path(letter.final_path)
-        if letter.state is LetterState.DONE:
-            placed = filing.file_done(source, target, self._receipt(station, letter))
-        else:
-            codes = (letter.reason_code or "").split(",")
-            texts = (letter.reason or "").split("\n")
-            reasons = [
-                notes_fr.Reason(codes[min(i, len(codes) - 1)], text) for i, text in enumerate(texts)
-            ]
-            advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
-            placed = filing.file_error(
-                source,
-                target,
-                letter.name,
-                reasons,
-                datetime.now().astimezone(),
-                advice,
-                state=str(letter.state),
-                sha256=letter.sha256,
-                submit_name=letter.submit_name,
-            )
-        if str(placed) != letter.final_path:
-            self.ledger.update(letter.id, final_path=str(placed))
-
-    @staticmethod
-    def _receipt(station: Station, letter: Letter) -> dict[str, object]:
-        return {
-            "fichier": letter.name,
-            "flux": station.flow.name,
-            "reference_imprimfip": letter.internal_ref,
-            "nom_depose": letter.submit_name,
-            "sha256": letter.sha256,
-            "taille_octets": letter.size,
-            "depose_le": letter.submitting_since,
-            "type_envoi": station.flow.sending_type,
-            "papier": station.flow.paper,
-            "pour_le_compte_de": station.flow.on_behalf_of,
-        }
+        filer.finish(self.ledger, station, letter)

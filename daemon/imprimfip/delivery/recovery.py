@@ -6,7 +6,8 @@ import os
 
 import structlog
 
-from imprimfip.delivery.courier import Courier, Station, letter_log
+from imprimfip.delivery.courier import Courier, letter_log
+from imprimfip.delivery.filer import Station
 from imprimfip.intake.claim import Claimed, NotRegular, reread
 from imprimfip.ledger import Letter, LetterState
 from imprimfip.outputs import notes_fr
@@ -21,14 +22,10 @@ def _in_processing(station: Station, letter: Letter) -> bool:
 
 
 def finish_decided(courier: Courier, station: Station) -> None:
-    """Replay the moves of letters already decided (done, rejected, held)."""
-    decided = courier.ledger.in_states(
-        LetterState.DONE, LetterState.REJECTED, LetterState.UNCERTAIN, flow=station.flow.name
-    )
-    for letter in decided:
-        if letter.final_path is not None and _in_processing(station, letter):
-            letter_log(station, letter).info("replaying_move", state=str(letter.state))
-            courier.finish(station, letter)
+    """Replay the filing of letters already decided (done, rejected, held) but not filed."""
+    for letter in courier.ledger.unfiled(station.flow.name):
+        letter_log(station, letter).info("replaying_filing", state=str(letter.state))
+        courier.finish(station, letter)
 
 
 def interrupted(courier: Courier, station: Station, limit: int) -> list[Claimed]:

@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from imprimfip import crashpoints
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.names import safe_name
 from imprimfip.ledger import Ledger, Letter, LetterState
@@ -95,12 +96,14 @@ def claim(
     name = safe_name(raw_name)
     claim_name = f"{secrets.token_hex(4)}-{name}"
     letter = ledger.add(flow, name, LetterState.CLAIMED, claim_name=claim_name)
+    crashpoints.reached("claim.row_written")
     target = folders.processing / claim_name
     try:
         os.rename(folders.inbox / raw_name, target)
     except FileNotFoundError:
         ledger.move(letter.id, LetterState.VOID, {"why": "vanished before the claim"})
         return None
+    crashpoints.reached("claim.renamed")
     content = read_regular(target, limit)
     if isinstance(content, str):
         return NotRegular(letter, content)

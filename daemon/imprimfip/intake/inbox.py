@@ -28,11 +28,15 @@ log = structlog.get_logger(__name__)
 
 
 class _Wakeup(FileSystemEventHandler):
+    # Our own scans open the folder: reacting to opens would make every scan wake the next.
+    _QUIET = frozenset({"opened", "closed_no_write"})
+
     def __init__(self, poke: Callable[[], None]) -> None:
         self._poke = poke
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        self._poke()
+        if event.event_type not in self._QUIET:
+            self._poke()
 
 
 class Inbox:

@@ -20,6 +20,7 @@ MIGRATIONS: tuple[str, ...] = (
         reason_code TEXT,
         reason TEXT,
         submitting_since TEXT,
+        filed_at TEXT,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );

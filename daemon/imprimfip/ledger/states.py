@@ -6,9 +6,13 @@ after the state is durable, and done again on replay if the daemon stopped in be
     claimed ──▶ submitting ──▶ done
        │  ▲          │
        │  └ (system  ├──▶ rejected   (the API refused the letter)
-       │     fault)  └──▶ uncertain  (outcome unknown: held for a person) ──▶ done | claimed
+       │     fault)  └──▶ uncertain  (outcome unknown: held for a person) ──▶ done | void
        ├──▶ rejected (invalid letter, duplicate, not a regular file)
        └──▶ void     (the claim's rename never happened: the file is still in the inbox)
+
+A person settles an uncertain letter with `imprimfip resolve`: it was received (done, with
+its internalRef) or must be sent again (void: the file goes back to the inbox as a new
+letter).
 """
 
 from __future__ import annotations
@@ -33,8 +37,7 @@ _ALLOWED: dict[LetterState | None, frozenset[LetterState]] = {
     LetterState.SUBMITTING: frozenset(
         {LetterState.DONE, LetterState.REJECTED, LetterState.UNCERTAIN, LetterState.CLAIMED}
     ),
-    # A person settles an uncertain letter: it was sent (done) or must be sent again (claimed).
-    LetterState.UNCERTAIN: frozenset({LetterState.DONE, LetterState.CLAIMED}),
+    LetterState.UNCERTAIN: frozenset({LetterState.DONE, LetterState.VOID}),
     LetterState.DONE: frozenset(),
     LetterState.REJECTED: frozenset(),
     LetterState.VOID: frozenset(),

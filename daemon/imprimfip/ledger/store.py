@@ -31,6 +31,7 @@ class Letter:
     reason_code: str | None
     reason: str | None
     submitting_since: str | None
+    filed_at: str | None
     created_at: str
     updated_at: str
 
@@ -164,6 +165,15 @@ class Ledger:
             query += " AND flow = ?"
             params.append(flow)
         return [self._row(row[0]) for row in self._db.execute(query + " ORDER BY id", params)]
+
+    def unfiled(self, flow: str) -> list[Letter]:
+        """Letters decided (done, rejected, held) whose filing has not been completed."""
+        rows = self._db.execute(
+            "SELECT id FROM letters WHERE flow = ? AND final_path IS NOT NULL "
+            "AND filed_at IS NULL ORDER BY id",
+            (flow,),
+        )
+        return [self._row(row[0]) for row in rows]
 
     def earlier_deposit(self, flow: str, sha256: str, window: timedelta) -> Letter | None:
         """The latest letter of the same content deposited in `flow` within `window`."""

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from imprimfip import crashpoints
 from imprimfip.folders import FlowFolders
 from imprimfip.outputs import notes_fr
 from imprimfip.outputs.moves import free_name, move, write_atomic
@@ -29,6 +30,7 @@ def error_target(folders: FlowFolders, name: str) -> Path:
 def file_done(source: Path, target: Path, receipt: Mapping[str, object]) -> Path:
     """Move a deposited letter to `target` and write its receipt beside it."""
     placed = move(source, target)
+    crashpoints.reached("done.moved")
     body = json.dumps(dict(receipt), ensure_ascii=False, indent=2) + "\n"
     write_atomic(placed.with_name(f"{placed.name}.recu.json"), body.encode("utf-8"))
     return placed
@@ -52,4 +54,5 @@ def file_error(
     twin = notes_fr.render_json(name, reasons, when, **facts)
     write_atomic(target.with_name(f"{target.name}.erreur.txt"), text.encode("utf-8"))
     write_atomic(target.with_name(f"{target.name}.erreur.json"), twin.encode("utf-8"))
+    crashpoints.reached("reject.noted")
     return move(source, target)

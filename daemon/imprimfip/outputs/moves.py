@@ -6,6 +6,8 @@ import errno
 import os
 from pathlib import Path
 
+from imprimfip import crashpoints
+
 
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -42,6 +44,7 @@ def _link_or_rename(source: Path, target: Path) -> None:
             raise FileExistsError(errno.EEXIST, "target exists", str(target)) from exc
         os.rename(source, target)
         return
+    crashpoints.reached("move.linked")
     os.unlink(source)
 
 

@@ -11,12 +11,10 @@ from imprimfip import __version__
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
 from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import demo, logs
+from imprimfip.service import demo, logs, resolve
 from imprimfip.service.exitcodes import ExitCode
-from imprimfip.service.runner import report_config_error, run_daemon
+from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
 from imprimfip.validation import command
-
-DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -54,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_arguments(demo_parser)
     demo_parser.set_defaults(handler=demo.run)
+    resolve_parser = commands.add_parser(
+        "resolve",
+        help="settle a letter whose deposit outcome is unknown (list them without a number)",
+    )
+    resolve.add_arguments(resolve_parser)
+    resolve_parser.set_defaults(handler=resolve.run)
     return parser
 
 

@@ -12,7 +12,8 @@ import structlog
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import Config, FlowConfig
 from imprimfip.delivery import recovery
-from imprimfip.delivery.courier import Courier, Station
+from imprimfip.delivery.courier import Courier
+from imprimfip.delivery.filer import Station
 from imprimfip.delivery.pause import Pause
 from imprimfip.errors import ConfigError, ConfigProblem
 from imprimfip.folders import FlowFolders
@@ -156,7 +157,7 @@ class Daemon:
                 inbox.stop()
             await self._drain(courier)
             await client.aclose()
-            validator.close()
+            await validator.close()
             ledger.close()
             log.info("daemon_stopped")
 

@@ -68,3 +68,5 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     # httpx logs each request URL at INFO; our client logs calls itself, without secrets.
     logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))
     logging.getLogger("httpcore").setLevel(max(numeric, logging.WARNING))
+    # watchdog logs every inotify event at DEBUG: far too much even for debugging us.
+    logging.getLogger("watchdog").setLevel(max(numeric, logging.INFO))

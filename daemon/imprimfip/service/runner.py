@@ -6,11 +6,14 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from imprimfip.config import Config
 from imprimfip.errors import ConfigError
 from imprimfip.service.daemon import Daemon, prepare_station
 from imprimfip.service.exitcodes import ExitCode
+
+DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
 
 
 def report_config_error(error: ConfigError) -> int:
