@@ -1,0 +1,109 @@
+"""`check_pdf`: the pure core of validation, bytes + a flow's rules -> Report (issue 5).
+
+The order of the checks is written once, in RULES (STYLE 9). A file that is not a PDF, does
+not open, is encrypted or has no page stops the checks: nothing else can be read. A rule
+that finds the file damaged or too complex stops them too. A rule that fails because of our
+own bug is logged as a bug and named in `Report.unchecked`; the letter is not blamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+import structlog
+
+from imprimfip.validation import address, fonts, geometry, messages_fr
+from imprimfip.validation.document import Document, classify, open_pdf, sniff
+from imprimfip.validation.report import ExtractedAddress, Finding, Problem, Report
+from imprimfip.validation.rules import ValidationRules
+
+log = structlog.get_logger(__name__)
+
+Rule = Callable[[Document, ValidationRules], Iterable[Problem]]
+
+_MB = 1024 * 1024
+T = TypeVar("T")
+
+
+def _page_count(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
+    if doc.pages > rules.max_pages:
+        yield Problem("too_many_pages", None, {"pages": doc.pages, "max_pages": rules.max_pages})
+
+
+RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
+    (("too_many_pages",), _page_count),
+    (("page_size", "orientation"), geometry.sizes_rule),
+    (("fonts_not_embedded",), fonts.fonts_rule),
+    (("address_block", "address_lowercase", "address_accents"), address.address_rule),
+)
+"""Each rule with the codes it can raise; a rule whose codes are all "off" is skipped."""
+
+
+def check_pdf(data: bytes, rules: ValidationRules, *, want_address: bool = False) -> Report:
+    """Validate `data` against `rules`; never raises for anything about the file.
+
+    With `want_address`, the recipient read from the first page's address block is returned
+    in `Report.address` (None when it cannot be read as an address).
+    """
+    problems = list(_file_size(data, rules))
+    not_pdf = sniff(data)
+    if not_pdf is not None:
+        return build_report(0, [*problems, not_pdf], rules)
+    unchecked: list[str] = []
+    opened = _attempt("open", lambda: open_pdf(data), unchecked)
+    if not isinstance(opened, Document):
+        found = [opened] if isinstance(opened, Problem) else []
+        return build_report(0, [*problems, *found], rules, unchecked=unchecked)
+    for codes, rule in RULES:
+        if all(rules.severity_of(code) == "off" for code in codes):
+            continue
+        outcome = _attempt(rule.__name__, lambda rule=rule: list(rule(opened, rules)), unchecked)
+        if isinstance(outcome, Problem):
+            return build_report(opened.pages, [*problems, outcome], rules, unchecked=unchecked)
+        problems.extend(outcome or ())
+    found_address = None
+    if want_address:
+        read = _attempt("address", lambda: address.read_address(opened, rules), unchecked)
+        if isinstance(read, Problem):
+            return build_report(opened.pages, [*problems, read], rules, unchecked=unchecked)
+        found_address = read
+    return build_report(opened.pages, problems, rules, found_address, unchecked)
+
+
+def _file_size(data: bytes, rules: ValidationRules) -> Iterator[Problem]:
+    size_mb = len(data) / _MB
+    if size_mb > rules.max_file_mb:
+        yield Problem(
+            "file_too_large", None, {"size_mb": round(size_mb, 1), "max_mb": rules.max_file_mb}
+        )
+
+
+def _attempt(name: str, step: Callable[[], T], unchecked: list[str]) -> T | Problem | None:
+    """Run `step`; a failure is a Problem about the file, or None (logged) when it is ours."""
+    try:
+        return step()
+    except Exception as exc:
+        problem = classify(exc)
+        if problem is None:
+            log.error("validation_bug", step=name, exc_info=exc)
+            unchecked.append(name)
+        return problem
+
+
+def build_report(
+    pages: int,
+    problems: list[Problem],
+    rules: ValidationRules,
+    found_address: ExtractedAddress | None = None,
+    unchecked: list[str] | None = None,
+) -> Report:
+    """The Report for `problems`: the flow's severity applied, the French text attached."""
+    findings = []
+    for problem in problems:
+        severity = rules.severity_of(problem.code)
+        if severity == "off":
+            continue
+        text = messages_fr.message(problem.code, problem.page, problem.details)
+        findings.append(Finding(problem.code, severity, problem.page, text, problem.details))
+    return Report(pages, tuple(findings), found_address, tuple(unchecked or ()))

@@ -1,0 +1,211 @@
+"""The one catalogue of French messages for staff: code + details -> what was found, what is
+expected, what to do (STYLE 4 and 5). The same text goes to the error/ note and `--json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+Details = Mapping[str, Any]
+
+_NOT_PDF_KINDS = {
+    "empty": "le fichier est vide",
+    "html": "il s'agit d'une page web (HTML)",
+    "zip": "il s'agit d'une archive ZIP ou d'un document Word, Excel ou LibreOffice",
+    "office": "il s'agit d'un document Word ou Excel",
+    "image": "il s'agit d'une image",
+    "text": "il s'agit d'un fichier texte",
+    "unknown": "son contenu n'est pas reconnu",
+}
+
+_TOO_COMPLEX_REASONS = {
+    "time": "sa lecture a dépassé le temps permis",
+    "memory": "sa lecture a dépassé la mémoire permise",
+    "limit": "il contient des données démesurées (flux compressés, objets imbriqués)",
+    "nesting": "il contient des objets imbriqués trop profondément",
+    "crash": "sa lecture a interrompu le programme de vérification",
+}
+
+_FORMAT_LABELS = {"Letter": "Letter américain", "Legal": "Legal américain"}
+
+_ADDRESS_FIX = "Corrigez l'adresse du destinataire dans le modèle de courrier, puis redéposez-le."
+
+
+def page_list(pages: Sequence[int], *, limit: int = 8) -> str:
+    """ "la page 3", "les pages 1 à 3, 7 et 9", shortened after `limit` groups."""
+    groups: list[tuple[int, int]] = []
+    for page in sorted(set(pages)):
+        if groups and page == groups[-1][1] + 1:
+            groups[-1] = (groups[-1][0], page)
+        else:
+            groups.append((page, page))
+    if len(groups) == 1 and groups[0][0] == groups[0][1]:
+        return f"la page {groups[0][0]}"
+    texts: list[str] = []
+    for a, b in groups[:limit]:
+        texts.extend([str(a)] if a == b else [str(a), str(b)] if b == a + 1 else [f"{a} à {b}"])
+    if len(groups) > limit:
+        rest = sum(b - a + 1 for a, b in groups[limit:])
+        texts.append(f"{rest} autre{'s' if rest > 1 else ''}")
+    body = texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " et " + texts[-1]
+    return f"les pages {body}"
+
+
+def _pages_subject(details: Details) -> tuple[str, bool]:
+    """The pages as the subject of a sentence, capitalised, and whether it is plural."""
+    pages = details.get("pages") or []
+    text = page_list(pages)
+    return text[0].upper() + text[1:], not text.startswith("la page")
+
+
+def _not_pdf(d: Details) -> str:
+    kind = _NOT_PDF_KINDS.get(str(d.get("kind")), _NOT_PDF_KINDS["unknown"])
+    return (
+        f"Ce fichier n'est pas un PDF : {kind}. IMPRIM'FIP n'accepte que des PDF : "
+        "enregistrez ou exportez le courrier en PDF depuis votre logiciel (« Enregistrer "
+        "sous » puis PDF) au lieu de renommer un autre fichier en .pdf, puis redéposez-le."
+    )
+
+
+def _damaged(d: Details) -> str:
+    return (
+        "Le fichier PDF est endommagé ou incomplet : il n'a pas pu être lu. Il a peut-être été "
+        "copié en partie ou mal enregistré : enregistrez à nouveau le courrier en PDF depuis "
+        "votre logiciel, puis redéposez-le."
+    )
+
+
+def _encrypted(d: Details) -> str:
+    how = "protégé par un mot de passe" if d.get("password_required") else "protégé (chiffré)"
+    return (
+        f"Le PDF est {how}. IMPRIM'FIP n'accepte que des PDF sans protection : enregistrez "
+        "le courrier sans mot de passe ni restriction, puis redéposez-le."
+    )
+
+
+def _no_pages(d: Details) -> str:
+    return (
+        "Le PDF ne contient aucune page. Vérifiez l'export du courrier depuis votre logiciel, "
+        "puis redéposez-le."
+    )
+
+
+def _too_many_pages(d: Details) -> str:
+    return (
+        f"Le fichier contient {d['pages']} pages ; ce dossier en accepte au plus "
+        f"{d['max_pages']}. Découpez-le en plusieurs fichiers de {d['max_pages']} pages au "
+        "plus, puis déposez-les."
+    )
+
+
+def _file_too_large(d: Details) -> str:
+    return (
+        f"Le fichier pèse {d['size_mb']:.1f} Mo ; ce dossier accepte au plus "
+        f"{d['max_mb']:g} Mo. Réduisez sa taille (export PDF « taille réduite », images moins "
+        "lourdes) ou découpez-le en plusieurs fichiers, puis redéposez-le."
+    )
+
+
+def _page_size(d: Details) -> str:
+    subject, plural = _pages_subject(d)
+    verb = "mesurent" if plural else "mesure"
+    label = _FORMAT_LABELS.get(d.get("format") or "", d.get("format"))
+    named = f" (format {label})" if label else ""
+    return (
+        f"{subject} {verb} {d['width_mm']} × {d['height_mm']} mm{named}. IMPRIM'FIP "
+        "n'imprime que le format A4 (210 × 297 mm) : réimprimez ou réexportez le document "
+        "en A4, puis redéposez-le."
+    )
+
+
+def _orientation(d: Details) -> str:
+    subject, plural = _pages_subject(d)
+    verb = "sont en paysage" if plural else "est en paysage"
+    return (
+        f"{subject} {verb} ({d['width_mm']} × {d['height_mm']} mm). IMPRIM'FIP imprime en "
+        "portrait : réexportez le document avec toutes les pages en portrait, puis "
+        "redéposez-le."
+    )
+
+
+def _fonts_not_embedded(d: Details) -> str:
+    fonts = ", ".join(d.get("fonts") or [])
+    where = page_list(d.get("pages") or [])
+    return (
+        f"Des polices utilisées ne sont pas incorporées au PDF ({fonts}, sur {where}). "
+        "L'imprimerie les remplacerait et le texte pourrait se décaler : réexportez le PDF "
+        "en cochant « incorporer les polices » (ou en PDF/A), puis redéposez-le."
+    )
+
+
+def _zone(d: Details) -> str:
+    left, top, right, bottom = d.get("zone") or (0, 0, 0, 0)
+    return (
+        f"bloc adresse (la zone de la fenêtre de l'enveloppe, de {left:g} à {right:g} mm du "
+        f"bord gauche et de {top:g} à {bottom:g} mm du haut de la page)"
+    )
+
+
+def _address_block(d: Details) -> str:
+    zone, problem = _zone(d), d.get("problem")
+    if problem == "empty":
+        found = f"le {zone} ne contient aucun texte"
+        expected = "l'adresse du destinataire doit s'y trouver pour paraître dans la fenêtre"
+    elif problem in ("too_few_lines", "too_many_lines"):
+        found = f"le {zone} contient {d['count']} ligne{'s' if d['count'] > 1 else ''}"
+        expected = f"une adresse compte de {d['min']} à {d['max']} lignes"
+    elif problem == "line_too_long":
+        found = f"la ligne « {d['line']} » du {zone} compte {d['length']} caractères"
+        expected = f"La Poste en admet au plus {d['max']} par ligne"
+    else:
+        found = f"la dernière ligne du {zone} est « {d.get('line', '')} »"
+        expected = (
+            "elle doit contenir le code postal à 5 chiffres suivi de la ville "
+            "(ex. « 75011 PARIS »), ou le pays seul pour l'étranger"
+        )
+    return f"Page {d.get('page', 1)} : {found} ; {expected}. {_ADDRESS_FIX}"
+
+
+def _address_style(found: str, advice: str) -> Callable[[Details], str]:
+    def render(d: Details) -> str:
+        lines = " / ".join(d.get("lines") or [])
+        return (
+            f"Page {d.get('page', 1)} : l'adresse du destinataire contient {found} "
+            f"(« {lines} »). La Poste recommande {advice} pour un meilleur tri. {_ADDRESS_FIX}"
+        )
+
+    return render
+
+
+def _too_complex(d: Details) -> str:
+    reason = _TOO_COMPLEX_REASONS.get(str(d.get("reason")), _TOO_COMPLEX_REASONS["limit"])
+    return (
+        f"Le PDF est trop complexe pour être vérifié : {reason}. Il est peut-être endommagé "
+        "ou malveillant : réexportez-le depuis le logiciel d'origine (ou imprimez-le en PDF), "
+        "puis redéposez-le. Si cela se reproduit, prévenez l'administrateur."
+    )
+
+
+CATALOGUE: Mapping[str, Callable[[Details], str]] = {
+    "not_pdf": _not_pdf,
+    "damaged": _damaged,
+    "encrypted": _encrypted,
+    "no_pages": _no_pages,
+    "too_complex": _too_complex,
+    "too_many_pages": _too_many_pages,
+    "file_too_large": _file_too_large,
+    "page_size": _page_size,
+    "orientation": _orientation,
+    "fonts_not_embedded": _fonts_not_embedded,
+    "address_block": _address_block,
+    "address_lowercase": _address_style("des minuscules", "une adresse en majuscules"),
+    "address_accents": _address_style(
+        "des accents ou des signes spéciaux", "une adresse sans accents"
+    ),
+}
+
+
+def message(code: str, page: int | None, details: Details) -> str:
+    """The French text for a finding; `page` is given to messages about one page."""
+    return CATALOGUE[code]({**details, "page": page} if page is not None else details)

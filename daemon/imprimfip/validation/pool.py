@@ -1,0 +1,213 @@
+"""`ValidatorPool`: `check_pdf` in child processes, with time and memory bounds (issue 5,
+DESIGN invariant 4).
+
+Workers are started once and reused. A file that makes its worker overrun the wall-clock
+timeout, its CPU time (RLIMIT_CPU) or its memory (RLIMIT_AS), or crash it, gets a Report
+with a `too_complex` error; that worker is replaced and the next check runs normally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from types import TracebackType
+
+import structlog
+
+from imprimfip.errors import ImprimfipError
+from imprimfip.validation.check import build_report
+from imprimfip.validation.report import Problem, Report
+from imprimfip.validation.rules import ValidationRules
+
+log = structlog.get_logger(__name__)
+
+_STARTUP_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 5.0
+_REPLY_LIMIT = 64 * 1024 * 1024
+"""A reply lists findings grouped by page: far below this even for thousands of pages."""
+
+
+class ValidatorUnavailable(ImprimfipError):
+    """A worker process could not be started: the installation is broken, not the letter."""
+
+
+class _WorkerLost(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Worker:
+    """One child process running `imprimfip.validation.worker`."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls) -> _Worker:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "imprimfip.validation.worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=_REPLY_LIMIT,
+            )
+        except OSError as exc:
+            raise ValidatorUnavailable(f"cannot start a validation worker: {exc}") from exc
+        worker = cls(process)
+        try:
+            assert process.stdout is not None
+            ready = await asyncio.wait_for(process.stdout.readline(), _STARTUP_TIMEOUT_S)
+        except TimeoutError:
+            ready = b""
+        if not ready.startswith(b'{"ready"'):
+            await worker.stop()
+            raise ValidatorUnavailable(
+                "a validation worker did not start (see its error output above); "
+                "check that the package and pypdf are installed"
+            )
+        return worker
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    async def run(self, job: dict[str, object], data: bytes, timeout_s: float) -> dict[str, object]:
+        """Send one file and wait for its report; _WorkerLost when the worker cannot answer."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            async with asyncio.timeout(timeout_s):
+                self.process.stdin.write(json.dumps({**job, "size": len(data)}).encode() + b"\n")
+                self.process.stdin.write(data)
+                await self.process.stdin.drain()
+                line = await self.process.stdout.readline()
+        except TimeoutError:
+            raise _WorkerLost("time") from None
+        except (ConnectionError, BrokenPipeError):
+            line = b""
+        if not line:
+            returncode = await self.process.wait()
+            raise _WorkerLost("time" if returncode == -signal.SIGXCPU else "crash")
+        return json.loads(line)["report"]  # type: ignore[no-any-return]
+
+    def kill(self) -> None:
+        if self.alive:
+            self.process.kill()
+
+    async def stop(self) -> None:
+        """Close the worker's stdin so it ends; kill it if it does not."""
+        if self.process.stdin is not None and not self.process.stdin.is_closing():
+            self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), _STOP_TIMEOUT_S)
+        except TimeoutError:
+            self.kill()
+            await self.process.wait()
+
+
+class ValidatorPool:
+    """Validate PDFs in `workers` reusable child processes.
+
+    Each file gets at most `timeout_s` of wall-clock and CPU time and `memory_mb` of address
+    space, or less when its flow's rules say so (`max_seconds`, `max_memory_mb`). Use as an
+    async context manager, or call `start()` (optional: the first check starts the workers)
+    and `close()`.
+    """
+
+    def __init__(self, workers: int = 2, timeout_s: float = 30.0, memory_mb: int = 1024) -> None:
+        if workers < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.size = workers
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._workers: list[_Worker] = []
+        self._started = False
+        self._closed = False
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        workers = await asyncio.gather(*(_Worker.start() for _ in range(self.size)))
+        for worker in workers:
+            self._workers.append(worker)
+            self._idle.put_nowait(worker)
+
+    async def check(
+        self, data: bytes, rules: ValidationRules, *, want_address: bool = False
+    ) -> Report:
+        """The Report for `data`; a file that exceeds a bound gets a `too_complex` error.
+
+        Raises ValidatorUnavailable when no worker can be started (a system fault).
+        """
+        if self._closed:
+            raise RuntimeError("this ValidatorPool is closed")
+        await self.start()
+        worker = await self._idle.get()
+        finished = False
+        try:
+            if not worker.alive:
+                worker = await self._replace(worker)
+            report, worker = await self._run(worker, data, rules, want_address)
+            finished = True
+            return report
+        finally:
+            if not finished:
+                # Cancelled mid-file: the worker's state is unknown; the next check replaces it.
+                worker.kill()
+            self._idle.put_nowait(worker)
+
+    async def _run(
+        self, worker: _Worker, data: bytes, rules: ValidationRules, want_address: bool
+    ) -> tuple[Report, _Worker]:
+        timeout_s = min(self.timeout_s, rules.max_seconds)
+        job = {
+            "rules": rules.model_dump(mode="json"),
+            "want_address": want_address,
+            "memory_mb": min(self.memory_mb, rules.max_memory_mb),
+            "cpu_s": timeout_s,
+        }
+        try:
+            report = Report.from_dict(await worker.run(job, data, timeout_s))
+        except _WorkerLost as lost:
+            log.warning("validation_worker_lost", reason=lost.reason, size=len(data))
+            limit = timeout_s if lost.reason == "time" else None
+            details = {"reason": lost.reason, "limit_s": limit}
+            report = build_report(0, [Problem("too_complex", None, details)], rules)
+            return report, await self._replace(worker)
+        if any(finding.code == "too_complex" for finding in report.findings):
+            # The worker survived an exhausted heap or stack; a fresh one is safer.
+            worker = await self._replace(worker)
+        return report, worker
+
+    async def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        await worker.process.wait()
+        if worker in self._workers:
+            self._workers.remove(worker)
+        fresh = await _Worker.start()
+        self._workers.append(fresh)
+        return fresh
+
+    async def close(self) -> None:
+        """Stop every worker; checks still running get a `too_complex` or an error."""
+        self._closed = True
+        workers, self._workers = self._workers, []
+        await asyncio.gather(*(worker.stop() for worker in workers))
+
+    async def __aenter__(self) -> ValidatorPool:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,88 @@
+"""What validation found about one file: plain frozen data, serialisable as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+FindingSeverity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule noticed, before the flow's severity and the French text are applied.
+
+    `details` holds measured and expected values (JSON-compatible: str, int, float, bool,
+    lists of them); the message catalogue turns them into words.
+    """
+
+    code: str
+    page: int | None = None
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with a letter; `message` is the French text shown to staff."""
+
+    code: str
+    severity: FindingSeverity
+    page: int | None
+    message: str
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExtractedAddress:
+    """The recipient read from the address block; "" where a part is absent.
+
+    Lines between the name and the postal line fill line2, line3... in reading order.
+    """
+
+    name: str = ""
+    line2: str = ""
+    line3: str = ""
+    line4: str = ""
+    line5: str = ""
+    zip_code: str = ""
+    town: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of validating one file.
+
+    `unchecked` names the rules that could not run because of a bug in this package (logged
+    as such): the letter is not blamed for them, but it was not fully checked either, so the
+    caller should treat a non-empty `unchecked` as a system fault and keep the letter waiting.
+    """
+
+    pages: int
+    findings: tuple[Finding, ...] = ()
+    address: ExtractedAddress | None = None
+    unchecked: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error (warnings never stop a letter)."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible copy, read back by `Report.from_dict`."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        address = data.get("address")
+        return cls(
+            pages=int(data["pages"]),
+            findings=tuple(Finding(**item) for item in data.get("findings", ())),
+            address=ExtractedAddress(**address) if address is not None else None,
+            unchecked=tuple(data.get("unchecked", ())),
+        )

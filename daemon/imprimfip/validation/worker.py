@@ -1,0 +1,73 @@
+"""The child process that reads PDFs for `ValidatorPool`: `python -m imprimfip.validation.worker`.
+
+Started once and reused; pypdf is imported before the worker says it is ready. Protocol, on
+stdin and the original stdout (binary):
+
+    worker -> pool   {"ready": true}\\n                        once, after start-up
+    pool -> worker   {"rules": ..., "want_address": ..., "size": N,
+                      "memory_mb": M, "cpu_s": S}\\n  then N bytes of PDF
+    worker -> pool   {"report": ...}\\n                        Report.to_dict()
+
+Before each file the worker lowers its own address-space limit (RLIMIT_AS) to M MB and
+allows itself S more seconds of CPU (RLIMIT_CPU counts the process's whole life, so the
+limit moves with each file); the kernel ends a worker that overruns its CPU time, and the
+pool ends one that overruns its wall-clock time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import resource
+import sys
+from typing import BinaryIO
+
+from imprimfip.validation.check import check_pdf
+from imprimfip.validation.rules import ValidationRules
+
+_MB = 1024 * 1024
+
+
+def _limit(memory_mb: int, cpu_s: float) -> None:
+    _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = memory_mb * _MB
+    soft_as = wanted if hard_as == resource.RLIM_INFINITY else min(wanted, hard_as)
+    resource.setrlimit(resource.RLIMIT_AS, (soft_as, hard_as))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+    soft_cpu = math.ceil(usage.ru_utime + usage.ru_stime + cpu_s)
+    if hard_cpu != resource.RLIM_INFINITY:
+        soft_cpu = min(soft_cpu, hard_cpu)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft_cpu, hard_cpu))
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """Answer jobs until the pool closes our stdin."""
+    replies.write(b'{"ready": true}\n')
+    replies.flush()
+    while header := requests.readline():
+        job = json.loads(header)
+        data = requests.read(job["size"])
+        _limit(job["memory_mb"], job["cpu_s"])
+        rules = ValidationRules.model_validate(job["rules"])
+        report = check_pdf(data, rules, want_address=job["want_address"])
+        del data
+        replies.write(json.dumps({"report": report.to_dict()}).encode() + b"\n")
+        replies.flush()
+
+
+def main() -> None:
+    # Keep the real stdout for replies; anything else printed (a library's warning, a
+    # logger writing to stdout) goes to stderr instead of corrupting the protocol.
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # pypdf logs a warning for every repairable defect; hostile files would flood the journal.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    serve(sys.stdin.buffer, replies)
+
+
+if __name__ == "__main__":
+    main()
