@@ -1,4 +1,8 @@
-"""An httpx client on the emulator's API for the sandbox tests."""
+"""An httpx client on the emulator's API for the sandbox tests.
+
+Every answer these clients receive from `/api/v1` is checked against the official spec
+(tests/fixtures/contract.py), so any test that talks to the emulator is a contract test.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from tests.fixtures.contract import httpx_response_hook
 from tests.fixtures.sandbox import Sandbox
 
 
@@ -16,7 +21,11 @@ def client_for() -> Iterator[Callable[[Sandbox], httpx.Client]]:
     clients: list[httpx.Client] = []
 
     def open_client(box: Sandbox) -> httpx.Client:
-        client = httpx.Client(base_url=box.api_url, timeout=10.0)
+        client = httpx.Client(
+            base_url=box.api_url,
+            timeout=10.0,
+            event_hooks={"response": [httpx_response_hook]},
+        )
         clients.append(client)
         return client
 
