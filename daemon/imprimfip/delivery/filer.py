@@ -6,14 +6,17 @@ then a restart files it again, which every step allows (the destination is in th
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from imprimfip.config.model import FlowConfig
 from imprimfip.folders import FlowFolders
+from imprimfip.intake.sidecar import sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.outputs import filing, notes_fr
+from imprimfip.outputs.moves import move
 
 
 @dataclass(frozen=True)
@@ -73,4 +76,7 @@ def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None
             sha256=letter.sha256,
             submit_name=letter.submit_name,
         )
+    companion = station.folders.processing / sidecar_name(letter.claim_name)
+    if os.path.lexists(companion):
+        move(companion, placed.with_name(sidecar_name(placed.name)))
     ledger.update(letter.id, final_path=str(placed), filed_at=now_iso())

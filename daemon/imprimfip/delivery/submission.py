@@ -6,7 +6,8 @@ from pathlib import PurePath
 
 from imprimfip.api.models import RecipientAddress, ReturnAddress, Submission
 from imprimfip.config.model import FlowConfig, PostalAddress
-from imprimfip.validation.report import ExtractedAddress
+from imprimfip.intake.sidecar import Recipient
+from imprimfip.validation.report import ExtractedAddress, Report
 
 
 def submit_name(name: str, letter_id: int) -> str:
@@ -49,10 +50,16 @@ def build(
     filename: str,
     data: bytes,
     annexes: tuple[tuple[str, bytes], ...],
-    address: ExtractedAddress | None,
+    *,
+    report: Report,
+    recipient: Recipient,
 ) -> Submission:
-    """The submission for one letter of `flow`."""
+    """The submission for one letter of `flow`: the sidecar's recipient first, else the
+    address read from the letter's address block (LRAR)."""
     lrar = flow.sending_type == "LRAR"
+    address = recipient.address
+    if address is None and report.address is not None:
+        address = recipient_address(report.address)
     return Submission(
         filename=filename,
         doc=data,
@@ -60,7 +67,8 @@ def build(
         sending_type=flow.sending_type,
         annexes=annexes,
         on_behalf_of=flow.on_behalf_of,
-        recipient_address=recipient_address(address) if lrar and address else None,
+        recipient_address=address if lrar else None,
+        recipient_information=recipient.information if flow.sending_type == "LRE" else None,
         return_address=return_address(flow.return_address)
         if lrar and flow.return_address
         else None,

@@ -17,6 +17,7 @@ from pathlib import Path
 from imprimfip import crashpoints
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.names import safe_name
+from imprimfip.intake.sidecar import MAX_SIDECAR_BYTES, sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
 
 _CHUNK = 1 << 20
@@ -28,6 +29,11 @@ class Claimed:
 
     letter: Letter
     data: bytes
+
+    @property
+    def sidecar(self) -> bytes | None:
+        """The application's JSON data for this letter, if it left any."""
+        return None if self.letter.sidecar is None else self.letter.sidecar.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,31 @@ def claim(
     content = read_regular(target, limit)
     if isinstance(content, str):
         return NotRegular(letter, content)
-    letter = ledger.update(letter.id, sha256=hashlib.sha256(content).hexdigest(), size=len(content))
+    letter = ledger.update(
+        letter.id,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        sidecar=_claim_sidecar(folders, raw_name, claim_name),
+    )
     return Claimed(letter, content)
+
+
+def _claim_sidecar(folders: FlowFolders, raw_name: str, claim_name: str) -> str | None:
+    """Take the letter's JSON sidecar along into processing/, and return its text.
+
+    A sidecar that is not a regular file is left out: the letter then goes on as if it had
+    none, and its checks say what is missing.
+    """
+    source = folders.inbox / sidecar_name(raw_name)
+    target = folders.processing / sidecar_name(claim_name)
+    try:
+        os.rename(source, target)
+    except FileNotFoundError:
+        return None
+    content = read_regular(target, MAX_SIDECAR_BYTES)
+    if isinstance(content, str):
+        return None
+    return content.decode("utf-8", errors="replace")
 
 
 def reread(

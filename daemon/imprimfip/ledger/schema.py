@@ -21,6 +21,7 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT,
         submitting_since TEXT,
         filed_at TEXT,
+        sidecar TEXT,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );

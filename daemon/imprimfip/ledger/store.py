@@ -32,6 +32,7 @@ class Letter:
     reason: str | None
     submitting_since: str | None
     filed_at: str | None
+    sidecar: str | None
     created_at: str
     updated_at: str
 

@@ -19,6 +19,7 @@ from imprimfip.errors import ConfigError, ConfigProblem
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.claim import NotRegular, claim
 from imprimfip.intake.inbox import Inbox
+from imprimfip.intake.mounts import is_network
 from imprimfip.ledger import Ledger
 from imprimfip.outputs import notes_fr
 from imprimfip.validation.pool import ValidatorPool
@@ -52,6 +53,19 @@ def prepare_station(config: Config, flow: FlowConfig) -> Station:
             problem = ConfigProblem(f"{key}.annexes", f"cannot read {path}: {exc.strerror}")
             raise ConfigError(str(config.source), [problem]) from None
     return Station(flow=flow, folders=folders, annexes=tuple(annexes))
+
+
+def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:
+    """Refuse a ledger on a network share: SQLite's locking and fsync are not safe there."""
+    folder = config.ledger.path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if is_network(folder, mounts_text):
+        problem = ConfigProblem(
+            "ledger.path",
+            f"{config.ledger.path} is on a network filesystem; SQLite needs a local disk "
+            "there (e.g. /var/lib/imprimfip/ledger.sqlite3)",
+        )
+        raise ConfigError(str(config.source), [problem])
 
 
 class Daemon:

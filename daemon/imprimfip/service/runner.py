@@ -10,7 +10,7 @@ from pathlib import Path
 
 from imprimfip.config import Config
 from imprimfip.errors import ConfigError
-from imprimfip.service.daemon import Daemon, prepare_station
+from imprimfip.service.daemon import Daemon, check_ledger_location, prepare_station
 from imprimfip.service.exitcodes import ExitCode
 
 DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
@@ -33,6 +33,7 @@ def install_stop_signals(stop: asyncio.Event) -> None:
 
 async def run_daemon(config: Config, on_started: Callable[[], None] | None = None) -> None:
     """Run the daemon for `config` until SIGTERM or SIGINT."""
+    check_ledger_location(config)
     stations = [prepare_station(config, flow) for flow in config.flows]
     stop = asyncio.Event()
     install_stop_signals(stop)
