@@ -85,8 +85,8 @@ def submit(
     client: httpx.Client,
     parameters: dict[str, Any] | None = None,
     doc: bytes | None = None,
-    **kwargs: Any,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """POST /file/submission with a JSON part; `doc` defaults to a one-page PDF."""
     body = multipart(parameters or params(), pdf() if doc is None else doc)
-    return client.post("/file/submission", headers=api_headers(), **body, **kwargs)
+    return client.post("/file/submission", headers=headers or api_headers(), **body)

@@ -112,10 +112,17 @@ class Registry:
 
 
 def _load(path: Path) -> dict[str, Submission]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("version") != STATE_VERSION:
-        raise ValueError(f"{path}: unknown sandbox state version {data.get('version')!r}")
-    items = [Submission.from_json(item) for item in data["submissions"]]
+    """The saved submissions; ValueError naming the file when it cannot be used."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != STATE_VERSION:
+            raise ValueError(f"unknown version {data.get('version')!r}")
+        items = [Submission.from_json(item) for item in data["submissions"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"cannot read the sandbox state {path} ({exc}); fix it, or move it away to start "
+            "with no submissions"
+        ) from exc
     return {item.internalRef: item for item in items}
 
 

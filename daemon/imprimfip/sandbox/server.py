@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +12,6 @@ from aiohttp import web
 
 from imprimfip.sandbox.app import API_PREFIX, build_app
 from imprimfip.sandbox.settings import SandboxSettings
-
-log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 30.0
 # In-flight handlers (e.g. with injected latency) get this long to finish on stop.
@@ -75,7 +72,6 @@ def running_sandbox(settings: SandboxSettings) -> Iterator[SandboxHandle]:
 async def serve(settings: SandboxSettings, stop: asyncio.Event) -> None:
     """Serve in the current event loop until `stop` is set; prints the URL it listens on."""
     runner, handle = await _start(settings)
-    log.info("IMPRIM'FIP sandbox listening on %s (API at %s)", handle.base_url, handle.api_url)
     print(
         f"IMPRIM'FIP sandbox listening on {handle.base_url} (API at {handle.api_url})", flush=True
     )
