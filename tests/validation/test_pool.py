@@ -1,10 +1,18 @@
 """ValidatorPool: real child processes, bounded in time and memory, replaced when lost."""
 
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
 import pytest
 
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
+from tests.fixtures.waiting import wait_until
 
 RULES = ValidationRules()
 
@@ -39,3 +47,82 @@ async def test_a_hostile_pdf_is_too_complex_and_the_next_letter_is_checked(pool,
     assert [(f.code, f.details["reason"]) for f in report.findings] == [("too_complex", reason)]
     assert not report.ok
     assert (await pool.check(pdfs.make_letter(), RULES)).ok
+
+
+async def test_a_file_that_reads_too_long_is_stopped_at_the_flow_s_time_bound(pool):
+    rules = ValidationRules(max_seconds=1.0)
+    report = await pool.check(pdfs.make_slow(), rules)
+    [finding] = report.findings
+    assert (finding.code, finding.details["reason"]) == ("too_complex", "time")
+    assert "temps" in finding.message
+    assert (await pool.check(pdfs.make_letter(), RULES)).ok
+
+
+async def test_a_file_that_needs_too_much_memory_is_stopped_at_the_memory_bound(pool):
+    rules = ValidationRules(max_memory_mb=160)
+    report = await pool.check(pdfs.make_inflating(70), rules)
+    assert [(f.code, f.details["reason"]) for f in report.findings] == [("too_complex", "memory")]
+    assert (await pool.check(pdfs.make_letter(), RULES)).ok
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def test_a_worker_that_dies_mid_file_is_replaced(pool):
+    [worker] = pool._workers
+    pid = worker.process.pid
+    busy = asyncio.create_task(pool.check(pdfs.make_slow(), RULES))
+    start = cpu_seconds(pid)
+    await asyncio.to_thread(wait_until, lambda: cpu_seconds(pid) > start + 0.3)
+    os.kill(pid, signal.SIGKILL)
+    report = await busy
+    assert [(f.code, f.details["reason"]) for f in report.findings] == [("too_complex", "crash")]
+    assert (await pool.check(pdfs.make_letter(), RULES)).ok
+    assert pool._workers[0].process.pid != pid
+
+
+async def test_a_cancelled_check_leaves_the_pool_usable(pool):
+    busy = asyncio.create_task(pool.check(pdfs.make_slow(), RULES))
+    pid = pool._workers[0].process.pid
+    start = cpu_seconds(pid)
+    await asyncio.to_thread(wait_until, lambda: cpu_seconds(pid) > start + 0.2)
+    busy.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await busy
+    assert (await pool.check(pdfs.make_letter(), RULES)).ok
+
+
+async def test_checks_run_side_by_side_on_several_workers():
+    async with ValidatorPool(workers=2, timeout_s=20.0) as pool:
+        letters = [pdfs.make_letter(), pdfs.make_html(), pdfs.make_letter(page_size=pdfs.A5)]
+        reports = await asyncio.gather(*(pool.check(data, RULES) for data in letters * 2))
+        assert [r.ok for r in reports] == [True, False, False] * 2
+        pids = {worker.process.pid for worker in pool._workers}
+    assert len(pids) == 2
+    with pytest.raises(RuntimeError):
+        await pool.check(pdfs.make_letter(), RULES)
+
+
+async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "imprimfip.validation.worker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert await asyncio.wait_for(process.stdout.readline(), 60) == b'{"ready": true}\n'
+        data = pdfs.make_slow()
+        job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
+        job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 1}
+        process.stdin.write(json.dumps(job).encode() + b"\n" + data)
+        await process.stdin.drain()
+        assert await asyncio.wait_for(process.stdout.readline(), 60) == b""
+        assert await asyncio.wait_for(process.wait(), 60) == -signal.SIGXCPU
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

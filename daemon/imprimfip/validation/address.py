@@ -91,7 +91,18 @@ def plain(text: str) -> str:
 
 
 def split_address(lines: Sequence[str]) -> ExtractedAddress | None:
-    """The parts of an address block, or None when its last lines are no postal line.
+    """The parts of an address block, or None when it ends with no postal line or has
+    more lines than IMPRIM'FIP's fields (name, line2 to line5, postal line, country)."""
+    tail = _split_tail(lines)
+    if tail is None or not 1 <= len(tail[0]) <= 1 + _MAX_MIDDLE_LINES:
+        return None
+    head, zip_code, town, country = tail
+    padded = [*head[1:], "", "", "", ""][:_MAX_MIDDLE_LINES]
+    return ExtractedAddress(head[0], *padded, zip_code=zip_code, town=town, country=country)
+
+
+def _split_tail(lines: Sequence[str]) -> tuple[list[str], str, str, str] | None:
+    """(the lines above the postal line, postal code, town, country), or None.
 
     A last line of letters only is a country when the line above it holds digits and is
     not a French street line ("10 RUE DES LILAS" then "PARIS" lacks a postal code).
@@ -102,20 +113,16 @@ def split_address(lines: Sequence[str]) -> ExtractedAddress | None:
         lines = lines[:-1]
     if len(lines) < 2:
         return None
-    country, locality = "", lines[-1]
-    match = _FRENCH_POSTAL_LINE.match(locality)
-    if match is None and _is_country(lines):
-        country, locality = lines[-1], lines[-2]
-        match = _FOREIGN_LOCALITY.match(locality)
-    elif match is None:
+    match = _FRENCH_POSTAL_LINE.match(lines[-1])
+    if match is not None:
+        return lines[:-1], match.group(1), match.group(2), ""
+    if not _is_country(lines):
         return None
-    middle = lines[1 : len(lines) - (2 if country else 1)]
-    if len(middle) > _MAX_MIDDLE_LINES:
-        return None
+    country, locality = lines[-1], lines[-2]
     # A foreign postal code may be two tokens (UK: "SW1A 1AA"), or absent.
+    match = _FOREIGN_LOCALITY.match(locality)
     zip_code, town = (match.group(1), match.group(2)) if match else ("", locality)
-    padded = [*middle, "", "", "", ""][:_MAX_MIDDLE_LINES]
-    return ExtractedAddress(lines[0], *padded, zip_code=zip_code, town=town, country=country)
+    return lines[:-2], zip_code, town, country
 
 
 def _is_country(lines: Sequence[str]) -> bool:
@@ -145,7 +152,7 @@ def block_problems(lines: Sequence[str], rules: ValidationRules, page: int) -> I
         if len(line) > rules.address_max_chars:
             details = {"line": line, "length": len(line), "max": rules.address_max_chars}
             yield Problem("address_block", page, {**base, "problem": "line_too_long", **details})
-    if split_address(lines) is None:
+    if _split_tail(lines) is None:
         details = {"problem": "no_postal_line", "line": lines[-1]}
         yield Problem("address_block", page, {**base, **details})
     lower = [line for line in lines if any(ch.islower() for ch in line)]

@@ -44,6 +44,7 @@ class _Worker:
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
+        self.killed = False
 
     @classmethod
     async def start(cls) -> _Worker:
@@ -74,7 +75,8 @@ class _Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.returncode is None
+        """Usable for the next file: running, and not being killed (which takes a moment)."""
+        return self.process.returncode is None and not self.killed
 
     async def run(self, job: dict[str, object], data: bytes, timeout_s: float) -> dict[str, object]:
         """Send one file and wait for its report; _WorkerLost when the worker cannot answer."""
@@ -95,7 +97,8 @@ class _Worker:
         return json.loads(line)["report"]  # type: ignore[no-any-return]
 
     def kill(self) -> None:
-        if self.alive:
+        if self.process.returncode is None:
+            self.killed = True
             self.process.kill()
 
     async def stop(self) -> None:

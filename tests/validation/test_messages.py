@@ -1,0 +1,66 @@
+"""The French catalogue: every code has its text, and each text says what to do."""
+
+import pytest
+
+from imprimfip.validation import messages_fr
+from imprimfip.validation.rules import ALL_CODES
+
+SAMPLE_DETAILS = {
+    "not_pdf": {"kind": "html"},
+    "damaged": {"error": "PdfReadError: startxref not found"},
+    "encrypted": {"password_required": True},
+    "no_pages": {},
+    "too_complex": {"reason": "time", "limit_s": 30},
+    "too_many_pages": {"pages": 250, "max_pages": 200},
+    "file_too_large": {"size_mb": 61.25, "max_mb": 50.0},
+    "page_size": {"pages": [3], "width_mm": 216, "height_mm": 279, "format": "Letter"},
+    "orientation": {"pages": [1, 2], "width_mm": 297, "height_mm": 210},
+    "fonts_not_embedded": {"fonts": ["Arial"], "pages": [1]},
+    "address_block": {"problem": "empty", "zone": [90, 50, 197, 92], "lines": []},
+    "address_lowercase": {"lines": ["Mme Dupont"]},
+    "address_accents": {"lines": ["HÉLÈNE"]},
+}
+
+
+def test_every_code_has_a_message_in_the_catalogue():
+    assert set(messages_fr.CATALOGUE) == set(ALL_CODES)
+    assert set(SAMPLE_DETAILS) == set(ALL_CODES)
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+def test_every_message_is_french_and_says_what_to_do(code):
+    text = messages_fr.message(code, 1, SAMPLE_DETAILS[code])
+    assert text.endswith(".")
+    assert any(verb in text for verb in ("redéposez", "réexportez", "Corrigez", "déposez-les"))
+    assert "{" not in text and "None" not in text
+
+
+@pytest.mark.parametrize(
+    "problem", ["empty", "too_few_lines", "too_many_lines", "line_too_long", "no_postal_line"]
+)
+def test_every_address_problem_has_its_own_sentence(problem):
+    details = {"problem": problem, "zone": [90, 50, 197, 92], "lines": ["X"], "line": "X"}
+    details |= {"count": 2, "min": 3, "max": 6, "length": 41}
+    text = messages_fr.message("address_block", 2, details)
+    assert text.startswith("Page 2 : ")
+    assert "bloc adresse" in text
+
+
+def test_the_sizes_are_spelled_out_in_the_message():
+    text = messages_fr.message("file_too_large", None, SAMPLE_DETAILS["file_too_large"])
+    assert "61.2 Mo" in text or "61.3 Mo" in text
+    assert "50 Mo" in text
+
+
+@pytest.mark.parametrize(
+    ("pages", "text"),
+    [
+        ([3], "la page 3"),
+        ([1, 2], "les pages 1 et 2"),
+        ([1, 2, 3, 7], "les pages 1 à 3 et 7"),
+        ([5, 1, 3], "les pages 1, 3 et 5"),
+        (list(range(1, 40, 2)), "les pages 1, 3, 5, 7, 9, 11, 13, 15 et 12 autres"),
+    ],
+)
+def test_page_lists_read_naturally(pages, text):
+    assert messages_fr.page_list(pages) == text
