@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 
 from imprimfip.sandbox.registry import free_internal_ref, internal_ref
 from tests.fixtures.sandbox import Sandbox
@@ -118,3 +119,16 @@ def test_free_internal_ref_skips_taken_seconds() -> None:
     ref = free_internal_ref("MonFichier.pdf", "jerome.barrat", moment, taken)
     assert ref == "MonFichier_06162022102402@jerome.barrat.pdf"
     assert internal_ref("archive.v2.pdf", "a", moment) == "archive.v2_06162022102400@a.pdf"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/nulle-part", 404), ("GET", "/file/submission", 405)],
+)
+def test_unknown_routes_answer_in_the_spec_shape(
+    sandbox: Sandbox, method: str, path: str, status: int
+) -> None:
+    # Not through the `api` client: the spec has no such operation to check against.
+    response = httpx.request(method, sandbox.api_url + path, headers=api_headers())
+    assert response.status_code == status
+    assert path in response.json()["erreur"]["message"]

@@ -29,6 +29,14 @@ def test_missing_correlation_id_gets_the_gateway_error(api: httpx.Client) -> Non
     assert "X-Correlation-ID" in response.json()["erreur"]["message"]
 
 
+def test_missing_request_id_is_refused(api: httpx.Client) -> None:
+    headers = api_headers()
+    del headers["X-Request-ID"]
+    response = api.get("/etatSante", headers=headers)
+    assert response.status_code == 400
+    assert "X-Request-ID" in response.json()["erreur"]["message"]
+
+
 @pytest.fixture
 def guarded(make_sandbox: SandboxFactory, client_for: ClientFactory) -> httpx.Client:
     return client_for(make_sandbox(users={USER: PASSWORD}))

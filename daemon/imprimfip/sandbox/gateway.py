@@ -2,8 +2,8 @@
 
 Order of the checks on an API call, as a WSO2-style gateway then the backend would apply
 them: OAuth bearer token (when OAuth clients are configured), rate limit, X-Correlation-ID,
-injected faults, then the backend's `username`/`password` (not on `/etatSante`, whose spec
-has no such headers).
+X-Request-ID, injected faults, then the backend's `username`/`password` (not on
+`/etatSante`, whose spec has no such headers).
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 HEALTH_PATH = "/etatSante"
 INVALID = "Invalid Credentials"
 MISSING = "Missing Credentials"
+_HTTP_ERRORS_FR = {
+    404: "Ressource inconnue de l'API",
+    405: "Méthode non autorisée pour cette ressource",
+    413: "Requête trop volumineuse",
+}
 
 
 @web.middleware
@@ -59,7 +64,9 @@ async def spec_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return Refusal(exc.status, exc.status * 100, exc.reason).response()
+        what = _HTTP_ERRORS_FR.get(exc.status, exc.reason)
+        message = f"{what} : {request.method} {request.path}"
+        return Refusal(exc.status, exc.status * 100, message).response()
     except Dropped:
         raise
     except Exception:
@@ -82,6 +89,14 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
             400,
             Code.MISSING_CORRELATION_ID,
             "Le paramètre X-Correlation-ID n'est pas présent dans le header HTTP",
+        )
+    if not request.headers.get("X-Request-ID"):
+        # The spec requires it on every operation; no gateway code is documented for it,
+        # so it is the backend's plain 400.
+        raise Refusal(
+            400,
+            Code.BAD_REQUEST,
+            "L'en-tête X-Request-ID est obligatoire : joignez un identifiant de requête.",
         )
     await before_handling(sandbox)
     if not request.path.endswith(HEALTH_PATH):
