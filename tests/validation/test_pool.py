@@ -4,12 +4,11 @@ import asyncio
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
-from imprimfip.validation.pool import ValidatorPool
+from imprimfip.validation.pool import ValidatorPool, _Worker
 from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 from tests.fixtures.waiting import wait_until
@@ -106,15 +105,9 @@ async def test_checks_run_side_by_side_on_several_workers():
 
 
 async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "imprimfip.validation.worker",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    worker = await _Worker.start()
+    process = worker.process
     try:
-        assert await asyncio.wait_for(process.stdout.readline(), 60) == b'{"ready": true}\n'
         data = pdfs.make_slow()
         job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
         job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 1}
@@ -123,6 +116,5 @@ async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
         assert await asyncio.wait_for(process.stdout.readline(), 60) == b""
         assert await asyncio.wait_for(process.wait(), 60) == -signal.SIGXCPU
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        worker.kill()
+        await process.wait()

@@ -1,0 +1,127 @@
+"""`imprimfip validate [--config FILE] [--flow NAME] [--json] FILE...` (issue 5).
+
+Checks files with a flow's rules (or the defaults) without depositing anything, in the same
+bounded worker processes as the daemon. Exit status: 0 when every file passes, 1 when at
+least one is rejected (or could not be fully checked), 2 on a usage or config error. With
+`--json`, one JSON array on stdout, one object per file:
+`{"path", "ok", "pages", "findings": [{"code", "severity", "page", "message"}]}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from imprimfip.config import load_config
+from imprimfip.errors import ConfigError
+from imprimfip.service import logs
+from imprimfip.service.exitcodes import ExitCode
+from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
+from imprimfip.validation.report import Report
+from imprimfip.validation.rules import ValidationRules
+
+_PROG = "imprimfip validate"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML config file whose flow rules to use")
+    parser.add_argument("--flow", help="the flow whose validation rules apply (needs --config)")
+    parser.add_argument("--json", action="store_true", help="print one JSON array on stdout")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _rules(config_path: Path | None, flow_name: str | None) -> ValidationRules:
+    """The named flow's rules; the only flow's when there is one; else the defaults."""
+    if config_path is None:
+        if flow_name is not None:
+            raise _UsageError("--flow needs --config, the file where the flow is defined")
+        return ValidationRules()
+    config = load_config(config_path)
+    names = [flow.name for flow in config.flows]
+    if flow_name is None and len(names) == 1:
+        return config.flows[0].validation
+    if flow_name in names:
+        return config.flow(flow_name).validation
+    wanted = f"no flow named {flow_name!r}" if flow_name else "several flows"
+    raise _UsageError(f"{config_path} has {wanted}: choose one with --flow ({', '.join(names)})")
+
+
+async def _check_files(paths: list[Path], rules: ValidationRules) -> list[Report | str]:
+    """A Report per path, or why the file could not be read, in the order given."""
+    workers = min(2, len(paths))
+    slots = asyncio.Semaphore(workers)
+    async with ValidatorPool(workers=workers, timeout_s=rules.max_seconds) as pool:
+
+        async def one(path: Path) -> Report | str:
+            async with slots:
+                try:
+                    data = await asyncio.to_thread(path.read_bytes)
+                except OSError as exc:
+                    return exc.strerror or str(exc)
+                return await pool.check(data, rules)
+
+        return await asyncio.gather(*(one(path) for path in paths))
+
+
+def _as_json(path: Path, report: Report) -> dict[str, Any]:
+    findings = [
+        {"code": f.code, "severity": f.severity, "page": f.page, "message": f.message}
+        for f in report.findings
+    ]
+    return {"path": str(path), "ok": report.ok, "pages": report.pages, "findings": findings}
+
+
+def _as_text(path: Path, report: Report) -> str:
+    verdict = "ok" if report.ok else "rejected"
+    lines = [f"{path}: {verdict} ({report.pages} page{'s' if report.pages != 1 else ''})"]
+    for f in report.findings:
+        where = f" page {f.page}" if f.page is not None else ""
+        lines.append(f"  {f.severity}{where} [{f.code}] {f.message}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check `args.files`; print the results; return the exit status."""
+    logs.configure("warning", "console")
+    try:
+        rules = _rules(args.config, args.flow)
+    except ConfigError as error:
+        print(f"{_PROG}: the configuration cannot be used:\n{error}", file=sys.stderr)
+        return ExitCode.USAGE
+    except _UsageError as error:
+        print(f"{_PROG}: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        results = asyncio.run(_check_files(list(args.files), rules))
+    except ValidatorUnavailable as error:
+        print(f"{_PROG}: {error}", file=sys.stderr)
+        return ExitCode.FAILED
+    status = ExitCode.OK
+    checked = []
+    for path, result in zip(args.files, results, strict=True):
+        if isinstance(result, str):
+            print(f"{_PROG}: cannot read {path}: {result}", file=sys.stderr)
+            status = ExitCode.USAGE
+            continue
+        checked.append((path, result))
+        if result.unchecked:
+            print(
+                f"{_PROG}: {path}: some checks could not run because of a bug (see the log "
+                f"above): {', '.join(result.unchecked)}",
+                file=sys.stderr,
+            )
+        if (not result.ok or result.unchecked) and status == ExitCode.OK:
+            status = ExitCode.FAILED
+    if args.json:
+        print(json.dumps([_as_json(p, r) for p, r in checked], ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(_as_text(p, r) for p, r in checked))
+    return status
