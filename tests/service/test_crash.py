@@ -35,12 +35,13 @@ def test_every_crash_point_is_exercised():
     assert set(GOOD_PATH) | set(BAD_PATH) == set(POINTS)
 
 
-def _settled(flow) -> bool:
-    return (
-        not files(flow / "inbox")
-        and not files(flow / "processing")
-        and bool(files(flow / "done") or files(flow / "error"))
-    )
+def _settled(tmp_path, flow) -> bool:
+    """Nothing left in inbox/ or processing/, and every letter's filing complete."""
+    if files(flow / "inbox") or files(flow / "processing"):
+        return False
+    with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+        rows = db.execute("SELECT state, filed_at FROM letters WHERE state != 'void'").fetchall()
+    return bool(rows) and all(filed for _, filed in rows)
 
 
 @pytest.mark.parametrize("point", [*GOOD_PATH, *BAD_PATH])
@@ -57,7 +58,7 @@ def test_a_crash_at_any_point_loses_nothing_and_sends_nothing_twice(
     assert crashing.process.wait(timeout=60) == -signal.SIGKILL
 
     survivor = start_daemon(config)
-    wait_until(lambda: _settled(flow), timeout=60)
+    wait_until(lambda: _settled(tmp_path, flow), timeout=60)
 
     sha = hashlib.sha256(data).hexdigest()
     deposits = [s for s in sandbox.submissions() if s["sha256"] == sha]
