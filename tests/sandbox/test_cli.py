@@ -37,6 +37,7 @@ def test_options_become_settings(tmp_path: Path) -> None:
             *("--user", "a:b:c", "--user", "d:e", "--oauth-client", "id:secret"),
             *("--fault", "reject_400=0.5", "--fault", "drop_after_accept=1", "--latency", "0.2"),
             *("--state", str(tmp_path / "s.json"), "--refused-rate", "0"),
+            *("--timezone", "Indian/Reunion"),
         )
     )
     assert (settings.port, settings.speed, settings.limit_per_minute, settings.seed) == (
@@ -50,6 +51,7 @@ def test_options_become_settings(tmp_path: Path) -> None:
     assert settings.faults == Faults(reject_400=0.5, drop_after_accept=1.0, latency_s=0.2)
     assert settings.state_file == tmp_path / "s.json"
     assert settings.refused_rate == 0.0
+    assert settings.timezone == "Indian/Reunion"
 
 
 @pytest.mark.parametrize(
@@ -62,6 +64,7 @@ def test_options_become_settings(tmp_path: Path) -> None:
         ("--user", "nopassword"),
         ("--speed", "0"),
         ("--refused-rate", "1.5"),
+        ("--timezone", "Mars/Olympus_Mons"),
     ],
 )
 def test_bad_options_exit_with_usage_and_say_why(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -89,14 +91,20 @@ def test_status_of_an_unknown_file_is_404_in_the_spec_shape(api: httpx.Client) -
     assert set(error) == {"code", "message", "horodatage"}
 
 
-def test_internal_ref_carries_the_local_time_of_receipt(api: httpx.Client) -> None:
-    before = datetime.now().replace(microsecond=0)
-    ref = submit(api).json()["internalRef"]
-    after = datetime.now()
-    match = REF.match(ref)
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/Cayenne"])
+def test_internal_ref_carries_the_service_time_of_receipt(
+    make_sandbox: Callable[..., Sandbox], client_for: Callable[[Sandbox], httpx.Client], zone: str
+) -> None:
+    api = client_for(make_sandbox(timezone=zone))
+    before = datetime.now(ZoneInfo(zone)).replace(microsecond=0, tzinfo=None)
+    receipt = submit(api).json()
+    after = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    match = REF.match(receipt["internalRef"])
     assert match is not None
     stamped = datetime.strptime(match.group(1), "%m%d%Y%H%M%S")
     assert before <= stamped <= after + timedelta(seconds=2)
+    offset = datetime.now(ZoneInfo(zone)).isoformat()[-6:]
+    assert receipt["submissionStatus"]["date"].endswith(offset)
 
 
 def test_internal_ref_falls_back_on_the_username_without_on_behalf_of(api: httpx.Client) -> None:

@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from tests.sandbox.helpers import api_headers, params, pdf, submit
 
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 SPEED = 1_000_000.0
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _statuses(sending_type: str, settings: SandboxSettings) -> list[str]:
@@ -98,18 +100,18 @@ def test_delays_are_realistic_and_scaled_by_speed(key: str) -> None:
 def test_status_at_reads_the_plan_at_any_moment() -> None:
     life = plan_life("k", "LRAR", ["r"], sandbox_settings(speed=1.0))
     submitted = 1_700_000_000.0
-    early = status_at(life, submitted, submitted + 1)
+    early = status_at(life, submitted, submitted + 1, PARIS)
     assert early["fileStatus"]["status"] == "En cours de soumission"
     assert early["docStatus"] is None
-    analysed = status_at(life, submitted, submitted + life.analysis_offset_s)
+    analysed = status_at(life, submitted, submitted + life.analysis_offset_s, PARIS)
     assert analysed["fileStatus"]["status"] == "Soumis"
     assert analysed["fileStatus"]["analyzedDoc"] == 1
     assert [d["status"] for d in analysed["docStatus"]] == ["En attente de traitement"]
     steps = life.documents[0].steps
     for before, step in itertools.pairwise(steps):
-        just_before = status_at(life, submitted, submitted + step.offset_s - 0.001)
+        just_before = status_at(life, submitted, submitted + step.offset_s - 0.001, PARIS)
         assert just_before["docStatus"][0]["status"] == before.status
-        reached = status_at(life, submitted, submitted + step.offset_s)["docStatus"][0]
+        reached = status_at(life, submitted, submitted + step.offset_s, PARIS)["docStatus"][0]
         assert reached["status"] == step.status
         assert DATE.match(reached["date"])
 

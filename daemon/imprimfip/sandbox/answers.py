@@ -8,7 +8,7 @@ submission are not published, so the emulator uses one stable code per kind of m
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import IntEnum
 
 from aiohttp import web
@@ -30,20 +30,17 @@ class Code(IntEnum):
     UNAVAILABLE = 50300
 
 
-def local_iso(moment: datetime) -> str:
-    """`yyyy-MM-ddTHH:mm:sszzz` in the emulator's local time, e.g. 2021-06-16T18:52:12+02:00."""
-    return moment.astimezone().replace(microsecond=0).isoformat()
-
-
-def now_iso() -> str:
-    return local_iso(datetime.now().astimezone())
+def service_iso(moment: datetime, zone: tzinfo) -> str:
+    """`yyyy-MM-ddTHH:mm:sszzz` in the service's zone, e.g. 2021-06-16T18:52:12+02:00."""
+    return moment.astimezone(zone).replace(microsecond=0).isoformat()
 
 
 def error(
-    status: int, code: int, message: str, headers: dict[str, str] | None = None
+    status: int, code: int, message: str, zone: tzinfo, headers: dict[str, str] | None = None
 ) -> web.Response:
-    """An error answer in the spec's shape, stamped with the current local time."""
-    body = {"erreur": {"code": int(code), "message": message, "horodatage": now_iso()}}
+    """An error answer in the spec's shape, stamped with the current time in `zone`."""
+    stamp = service_iso(datetime.now(zone), zone)
+    body = {"erreur": {"code": int(code), "message": message, "horodatage": stamp}}
     return web.json_response(body, status=status, headers=headers)
 
 
@@ -59,5 +56,5 @@ class Refusal(Exception):
         self.message = message
         self.headers = headers
 
-    def response(self) -> web.Response:
-        return error(self.status, self.code, self.message, self.headers)
+    def response(self, zone: tzinfo) -> web.Response:
+        return error(self.status, self.code, self.message, zone, self.headers)

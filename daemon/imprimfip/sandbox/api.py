@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from imprimfip.sandbox.answers import Code, Refusal, local_iso
+from imprimfip.sandbox.answers import Code, Refusal, service_iso
 from imprimfip.sandbox.checks import problems
 from imprimfip.sandbox.documents import business_references
 from imprimfip.sandbox.faults import after_accept, before_accept
@@ -62,7 +62,7 @@ def _record(
     markers: list[str],
 ) -> Submission:
     # No await from here to `add`: the reference is reserved atomically for this loop.
-    received = datetime.now().astimezone()
+    received = datetime.now(sandbox.zone)
     owner = params.get("onBehalfOf") or request.headers.get("username") or "anonyme"
     ref = free_internal_ref(params["filename"], owner, received, sandbox.registry)
     options = params["options"]
@@ -72,7 +72,7 @@ def _record(
         filename=params["filename"],
         sha256=hashlib.sha256(doc).hexdigest(),
         size=len(doc),
-        received_at=local_iso(received),
+        received_at=service_iso(received, sandbox.zone),
         received_epoch=received.timestamp(),
         sendingType=options["sendingType"],
         paper=options["paper"],
@@ -109,7 +109,8 @@ def _receipt(submission: Submission) -> dict[str, Any]:
 async def file_status(request: web.Request) -> web.Response:
     """The file's status at this moment, optionally narrowed to one business reference."""
     ref = request.match_info["internalRef"]
-    submission = request.app[SANDBOX].registry.get(ref)
+    sandbox = request.app[SANDBOX]
+    submission = sandbox.registry.get(ref)
     if submission is None:
         raise Refusal(
             404,
@@ -117,7 +118,7 @@ async def file_status(request: web.Request) -> web.Response:
             f"Aucun fichier ne correspond à la référence interne « {ref} » : vérifiez la "
             "référence renvoyée lors de la soumission.",
         )
-    view = status_at(submission.life, submission.received_epoch, time.time())
+    view = status_at(submission.life, submission.received_epoch, time.time(), sandbox.zone)
     business = request.query.get("businessRef")
     if business is not None and view["docStatus"] is not None:
         view["docStatus"] = [d for d in view["docStatus"] if d["reference"] == business]

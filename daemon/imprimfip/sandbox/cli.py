@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", type=Path, help="keep submissions in this JSON file")
     parser.add_argument("--seed", type=int, default=_DEFAULTS.seed)
     parser.add_argument(
+        "--timezone", default=_DEFAULTS.timezone, help="zone of the service's clock (IANA name)"
+    )
+    parser.add_argument(
         "--fault", action="append", default=[], metavar="NAME=P", help="inject a fault"
     )
     parser.add_argument("--latency", type=float, help="seconds added before every answer")
@@ -87,6 +90,7 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         faults=_faults(args),
         state_file=args.state,
         seed=args.seed,
+        timezone=args.timezone,
         **{name: getattr(args, name) for name in rate_fields()},
     )
 

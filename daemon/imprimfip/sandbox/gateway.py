@@ -60,18 +60,20 @@ async def spec_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except Refusal as refusal:
-        return refusal.response()
+        return refusal.response(request.app[SANDBOX].zone)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         what = _HTTP_ERRORS_FR.get(exc.status, exc.reason)
         message = f"{what} : {request.method} {request.path}"
-        return Refusal(exc.status, exc.status * 100, message).response()
+        refusal = Refusal(exc.status, exc.status * 100, message)
+        return refusal.response(request.app[SANDBOX].zone)
     except Dropped:
         raise
     except Exception:
         log.exception("sandbox: unexpected error on %s %s", request.method, request.path)
-        return Refusal(500, Code.SERVER_ERROR, "Erreur interne de l'émulateur.").response()
+        refusal = Refusal(500, Code.SERVER_ERROR, "Erreur interne de l'émulateur.")
+        return refusal.response(request.app[SANDBOX].zone)
 
 
 @web.middleware

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
-from imprimfip.sandbox.answers import local_iso
+from imprimfip.sandbox.answers import service_iso
 from imprimfip.sandbox.settings import SandboxSettings
 
 HOUR = 3600.0
@@ -168,11 +168,11 @@ def _lre_delivery(rng: random.Random, shipped: float, settings: SandboxSettings)
     return [Step(shipped + delay, ending, _ENDINGS.get(("LRE", ending), ""))]
 
 
-def _stamp(submitted_at: float, offset_s: float) -> str:
-    return local_iso(datetime.fromtimestamp(submitted_at + offset_s).astimezone())
+def _stamp(submitted_at: float, offset_s: float, zone: tzinfo) -> str:
+    return service_iso(datetime.fromtimestamp(submitted_at + offset_s, zone), zone)
 
 
-def status_at(life: FileLife, submitted_at: float, now: float) -> dict[str, Any]:
+def status_at(life: FileLife, submitted_at: float, now: float, zone: tzinfo) -> dict[str, Any]:
     """`fileStatus` and `docStatus` of a FileStatusResponse at `now` (epoch seconds).
 
     Dates are the real moments at which each status was reached (submission time plus the
@@ -187,10 +187,10 @@ def status_at(life: FileLife, submitted_at: float, now: float) -> dict[str, Any]
             "message": "",
         }
         return {"fileStatus": file_status, "docStatus": None}
-    docs = [_document_status(doc, submitted_at, now) for doc in life.documents]
+    docs = [_document_status(doc, submitted_at, now, zone) for doc in life.documents]
     file_status = {
         "status": life.status,
-        "analyzeTime": _stamp(submitted_at, life.analysis_offset_s),
+        "analyzeTime": _stamp(submitted_at, life.analysis_offset_s, zone),
         "analyzedDoc": len(docs),
         "rejectedDoc": sum(1 for d in life.documents if d.steps[0].status == "Erreur"),
         "message": life.message,
@@ -198,13 +198,15 @@ def status_at(life: FileLife, submitted_at: float, now: float) -> dict[str, Any]
     return {"fileStatus": file_status, "docStatus": docs}
 
 
-def _document_status(doc: DocumentLife, submitted_at: float, now: float) -> dict[str, str]:
+def _document_status(
+    doc: DocumentLife, submitted_at: float, now: float, zone: tzinfo
+) -> dict[str, str]:
     # Compared as absolute moments, like the dates shown, so a status and its date agree.
     reached = [step for step in doc.steps if submitted_at + step.offset_s <= now] or [doc.steps[0]]
     step = reached[-1]
     return {
         "reference": doc.reference,
-        "date": _stamp(submitted_at, step.offset_s),
+        "date": _stamp(submitted_at, step.offset_s, zone),
         "status": step.status,
         "message": step.message,
     }

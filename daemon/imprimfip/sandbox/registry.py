@@ -62,7 +62,8 @@ def internal_ref(filename: str, owner: str, moment: datetime) -> str:
 
 
 def free_internal_ref(filename: str, owner: str, moment: datetime, taken: Container[str]) -> str:
-    """The internalRef for a submission received at `moment` (local time).
+    """The internalRef for a submission received at `moment` (aware, in the
+    service's zone: its wall-clock time is what the reference shows).
 
     The real service's reference has a one-second resolution, so two submissions of the
     same file name for the same owner within one second would collide. The emulator then

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -23,6 +24,7 @@ class Sandbox:
     faults: Faults
     window: SlidingWindow
     tokens: TokenStore
+    zone: ZoneInfo
     stats: Stats = field(default_factory=Stats)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -34,6 +36,7 @@ class Sandbox:
             faults=settings.faults,
             window=SlidingWindow(settings.limit_per_minute),
             tokens=TokenStore(settings.token_lifetime_s),
+            zone=ZoneInfo(settings.timezone),
             rng=random.Random(f"faults:{settings.seed}"),
         )
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class SandboxSettings:
     `oauth_clients` maps client ids to secrets (empty: no bearer token is needed);
     `speed` divides every simulated delay; `limit_per_minute` 0 disables the rate limit;
     `seed` makes lives and faults reproducible; `port` 0 picks a free port.
+    `timezone` is the zone of the emulated service's clock: IMPRIM'FIP runs in France, so
+    by default internalRefs and every date are in Europe/Paris time, whatever the zone of
+    the machine running the emulator (a client probing internalRefs must use that zone).
 
     The rates (probabilities 0..1) say how often the simulated life goes wrong:
     `file_error_rate` the whole file fails analysis ("Erreur"); `file_warning_rate` it is
@@ -75,6 +79,7 @@ class SandboxSettings:
     faults: Faults = field(default_factory=Faults)
     state_file: Path | None = None
     seed: int = 0
+    timezone: str = "Europe/Paris"
     file_error_rate: float = 0.01
     file_warning_rate: float = 0.01
     doc_error_rate: float = 0.01
@@ -90,6 +95,10 @@ class SandboxSettings:
             raise ValueError(f"speed must be positive, got {self.speed}")
         if self.limit_per_minute < 0:
             raise ValueError(f"limit_per_minute must be >= 0, got {self.limit_per_minute}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}: use an IANA name") from None
         for name in rate_fields():
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within 0..1, got {getattr(self, name)}")
