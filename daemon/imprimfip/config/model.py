@@ -85,8 +85,8 @@ class ApiConfig(FrozenModel):
     retry_base_s: PositiveSeconds = 1.0
     retry_max_delay_s: PositiveSeconds = 60.0
     retry_deadline_s: PositiveSeconds = 600.0
-    # The server stamps internalRefs with its local clock: an IANA zone, or "local" for
-    # this machine's (the emulator on the same host).
+    # The server stamps internalRefs with its clock, in this zone (IANA name); the
+    # tolerance widens the seconds probed to find a lost deposit again.
     server_timezone: str = "Europe/Paris"
     server_clock_tolerance_s: Annotated[float, Field(ge=0, le=600)] = 2.0
     oauth: OAuthConfig | None = None
@@ -103,14 +103,12 @@ class ApiConfig(FrozenModel):
     @field_validator("server_timezone")
     @classmethod
     def _time_zone(cls, value: str) -> str:
-        if value != "local":
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(
-                    f'unknown time zone "{value}": use an IANA name such as "Europe/Paris", '
-                    'or "local"'
-                ) from None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f'unknown time zone "{value}": use an IANA name such as "Europe/Paris"'
+            ) from None
         return value
 
 

@@ -1,0 +1,52 @@
+"""The budget measured on real calls: concurrent uploads and polls against the emulator.
+
+The window is shrunk from 60 s to 1 s (`window_s`) so that several whole windows pass in a
+few seconds; the rule does not depend on the window's length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from imprimfip.api.budget import GUARD, Budget
+from tests.api.letters import std
+
+WINDOW_S = 1.0
+LIMIT = 10
+POLL_SHARE = 0.3  # 3 polls and 7 uploads a window while both wait
+CALLS = 24
+
+
+def most_in_a_window(times: list[float]) -> int:
+    return max(sum(1 for t in times if start <= t < start + WINDOW_S) for start in times)
+
+
+async def test_no_window_holds_more_calls_than_the_budget(sandbox, open_client, sent):
+    budget = Budget(LIMIT, POLL_SHARE, window_s=WINDOW_S)
+    client = open_client(sandbox.api_url, budget=budget)
+    ref = (await client.submit(std("suivi.pdf"))).internal_ref
+    tasks = []
+    for i in range(CALLS):
+        tasks.append(asyncio.create_task(client.submit(std(f"lettre-{i:02d}.pdf"))))
+        tasks.append(asyncio.create_task(client.status(ref)))
+    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+
+    times = sent.times
+    kinds = ["poll" if r.method == "GET" else "upload" for r in sent.requests]
+    assert len(times) == 1 + 2 * CALLS
+    assert most_in_a_window(times) <= LIMIT
+    assert sum(sandbox.stats()["by_status"].values()) == 1 + 2 * CALLS
+
+    # Neither kind starves while the other has a backlog: until the first backlog is
+    # through, each kind got at least its share of every window that passed.
+    last = {
+        kind: max(t for t, k in zip(times, kinds, strict=True) if k == kind)
+        for kind in ("upload", "poll")
+    }
+    both_waiting_until = min(last.values())
+    windows = int((both_waiting_until - times[0]) // (WINDOW_S * (1 + GUARD)))
+    assert windows >= 2, "the backlogs were through too soon to measure a share"
+    served = Counter(k for t, k in zip(times, kinds, strict=True) if t <= both_waiting_until)
+    assert served["poll"] >= budget.window.shares["poll"] * windows
+    assert served["upload"] >= budget.window.shares["upload"] * windows

@@ -1,0 +1,101 @@
+"""Finding a deposit again after its answer was lost (invariant 2), against the emulator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from imprimfip.api.probe import candidate_refs
+from imprimfip.errors import LetterRejected, OutcomeUnknown
+from tests.api.conftest import USERNAME, api_config
+from tests.api.letters import std
+
+STATUS = "GET /api/v1/file/{internalRef}/status"
+
+
+def candidates(filename: str, owner: str, start: datetime, end: datetime) -> list[str]:
+    """What the test clients probe: the default zone and tolerance."""
+    config = api_config("http://unused")
+    zone = ZoneInfo(config.server_timezone)
+    return candidate_refs(
+        filename, owner, start, end, server_tz=zone, tolerance_s=config.server_clock_tolerance_s
+    )
+
+
+def status_calls(box) -> int:
+    return sum(box.stats()["by_endpoint_status"].get(STATUS, {}).values())
+
+
+async def deposit_with_fault(client, box, fault: str, expected: type[Exception], sub):
+    """Deposit `sub` while `fault` strikes; the interval during which it was in flight."""
+    box.set_faults(**{fault: 1})
+    sent_from = datetime.now(UTC)
+    with pytest.raises(expected):
+        await client.submit(sub)
+    sent_until = datetime.now(UTC)
+    box.set_faults()
+    return sent_from, sent_until
+
+
+async def test_a_dropped_deposit_is_found_again(sandbox, open_client):
+    client = open_client(sandbox.api_url)
+    await client.submit(std("autre-lettre.pdf"))  # same owner, other name: not a match
+    sent_from, sent_until = await deposit_with_fault(
+        client, sandbox, "drop_after_accept", OutcomeUnknown, std("courrier_000042.pdf")
+    )
+    report = await client.find_submission(
+        "courrier_000042.pdf", "agent.public", sent_from, sent_until
+    )
+    assert report is not None
+    assert report.filename == "courrier_000042.pdf"
+    assert report.internal_ref == sandbox.submissions()[1]["internalRef"]
+    # Earliest first, one call per candidate, stopping at the reference.
+    refs = candidates("courrier_000042.pdf", "agent.public", sent_from, sent_until)
+    assert status_calls(sandbox) == refs.index(report.internal_ref) + 1
+
+
+async def test_the_owner_is_the_user_when_no_on_behalf_of_was_sent(sandbox, open_client):
+    client = open_client(sandbox.api_url)
+    sub = std("sans-mandant.pdf", on_behalf_of=None)
+    interval = await deposit_with_fault(
+        client, sandbox, "error_500_after_accept", OutcomeUnknown, sub
+    )
+    report = await client.find_submission("sans-mandant.pdf", USERNAME, *interval)
+    assert report is not None
+    assert report.internal_ref.endswith(f"@{USERNAME}.pdf")
+
+
+async def test_a_deposit_that_was_not_accepted_is_not_found(sandbox, open_client):
+    client = open_client(sandbox.api_url)
+    sent_from, sent_until = await deposit_with_fault(
+        client, sandbox, "reject_400", LetterRejected, std("refusee.pdf")
+    )
+    found = await client.find_submission("refusee.pdf", "agent.public", sent_from, sent_until)
+    assert found is None
+    # Every second the server could have used was asked about, no more.
+    refs = candidates("refusee.pdf", "agent.public", sent_from, sent_until)
+    assert status_calls(sandbox) == len(refs)
+
+
+async def test_an_interval_too_long_to_probe_costs_no_call(sandbox, open_client):
+    client = open_client(sandbox.api_url)
+    start = datetime.now(UTC)
+    with pytest.raises(OutcomeUnknown) as caught:
+        await client.find_submission(
+            "x.pdf", "agent.public", start, start + timedelta(minutes=10), max_calls=50
+        )
+    assert "more than the 50" in caught.value.detail.message
+    assert status_calls(sandbox) == 0
+
+
+async def test_the_probe_reads_the_servers_clock_in_its_zone(make_sandbox, open_client):
+    box = make_sandbox(timezone="America/Cayenne")
+    client = open_client(box.api_url, server_timezone="America/Cayenne")
+    interval = await deposit_with_fault(
+        client, box, "drop_after_accept", OutcomeUnknown, std("guyane.pdf")
+    )
+    report = await client.find_submission("guyane.pdf", "agent.public", *interval)
+    assert report is not None
+    assert report.internal_ref == box.submissions()[0]["internalRef"]
