@@ -1,1 +1,14 @@
-"""Letter validation: is this PDF something the print centres can print? (issue 5)"""
+"""Letter validation: is this PDF something the print centres can print? (issue 5)
+
+pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child process
+  └ worker                               runs check_pdf in the child, under rlimits
+      └ check.check_pdf(bytes, rules)     pure core: the rules in order, a Report
+          ├ document     sniff, open with pypdf, classify pypdf's exceptions
+          ├ geometry     page_size, orientation (effective box, /Rotate, /UserUnit)
+          ├ fonts        fonts_not_embedded (fonts that draw visible text)
+          └ address      address_block, address_lowercase, address_accents
+rules          ValidationRules: the `[flows.validation]` config table
+report         Problem, Finding, Report, ExtractedAddress
+messages_fr    the French text of every code, for staff
+command        `imprimfip validate`
+"""

@@ -30,11 +30,17 @@ from imprimfip.validation.rules import ValidationRules
 _MB = 1024 * 1024
 
 
-def _limit(memory_mb: int, cpu_s: float) -> None:
-    _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = memory_mb * _MB
-    soft_as = wanted if hard_as == resource.RLIM_INFINITY else min(wanted, hard_as)
-    resource.setrlimit(resource.RLIMIT_AS, (soft_as, hard_as))
+def _limit_memory(memory_mb: int | None) -> None:
+    """Cap the address space at `memory_mb` MB, or lift the cap (None) between files."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = hard if memory_mb is None else memory_mb * _MB
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _limit_cpu(cpu_s: float) -> None:
+    """Allow `cpu_s` more seconds of CPU from now (RLIMIT_CPU counts the whole life)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     soft_cpu = math.ceil(usage.ru_utime + usage.ru_stime + cpu_s)
@@ -50,10 +56,14 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     while header := requests.readline():
         job = json.loads(header)
         data = requests.read(job["size"])
-        _limit(job["memory_mb"], job["cpu_s"])
         rules = ValidationRules.model_validate(job["rules"])
-        report = check_pdf(data, rules, want_address=job["want_address"])
-        del data
+        _limit_cpu(job["cpu_s"])
+        _limit_memory(job["memory_mb"])
+        try:
+            report = check_pdf(data, rules, want_address=job["want_address"])
+        finally:
+            del data
+            _limit_memory(None)
         replies.write(json.dumps({"report": report.to_dict()}).encode() + b"\n")
         replies.flush()
 
