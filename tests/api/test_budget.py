@@ -1,10 +1,12 @@
-"""The rate budget's rule, stepped with a fake clock (no sleeping)."""
+"""The rate budget's rule, stepped with a fake clock (no sleeping), and its asyncio shell."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from imprimfip.api.budget import GUARD, KINDS, Kind, RateWindow
+from imprimfip.api.budget import GUARD, KINDS, Budget, Kind, RateWindow
 
 W = 60.0
 SPAN = W * (1 + GUARD)
@@ -112,3 +114,26 @@ def test_a_lone_kind_gets_the_whole_budget():
     assert most_in_any_window(times) == 48
     # 200 calls at 48 a window: the last one starts in the fifth window.
     assert times[-1] == pytest.approx(4 * SPAN)
+
+
+async def test_a_pause_holds_every_caller_until_it_ends():
+    budget = Budget(10, 0.25, window_s=1.0)
+    loop = asyncio.get_running_loop()
+    budget.pause(0.2)
+    assert budget.paused_until > loop.time()
+    await asyncio.wait_for(asyncio.gather(budget.acquire("upload"), budget.acquire("poll")), 5)
+    assert loop.time() >= budget.paused_until
+    assert budget.level == 2
+
+
+async def test_a_cancelled_waiter_gives_its_turn_to_the_next():
+    budget = Budget(1, 0.5, window_s=0.2)
+    await budget.acquire("upload")
+    first = asyncio.create_task(budget.acquire("upload"))
+    second = asyncio.create_task(budget.acquire("upload"))
+    await asyncio.sleep(0)  # both are queued now
+    assert budget.waiting("upload") == 2
+    first.cancel()
+    await asyncio.wait_for(second, 5)
+    assert first.cancelled()
+    assert budget.waiting("upload") == 0
