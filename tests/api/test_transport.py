@@ -1,0 +1,56 @@
+"""Whether a deposit's body may have left decides between "retry" and "never resend".
+
+A connection that breaks after the headers but before the body cannot be produced on
+loopback at will, so the network is replaced here by a transport that breaks where told,
+behind the real `WatchingTransport`. (httpx's MockTransport would not do: it reads every
+request body before its handler runs.)
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from imprimfip.api.budget import Budget
+from imprimfip.api.client import ImprimFipClient
+from imprimfip.api.transport import WatchingTransport
+from imprimfip.errors import ApiUnavailable, OutcomeUnknown
+from tests.api.conftest import api_config
+from tests.api.letters import std
+
+
+class Network(httpx.AsyncBaseTransport):
+    """Breaks every request, after reading its body or not."""
+
+    def __init__(self, read_body: bool) -> None:
+        self.read_body = read_body
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.read_body:
+            async for _ in request.stream:  # type: ignore[union-attr]
+                pass
+        raise httpx.WriteError("connection reset by peer", request=request)
+
+
+def client_over(network: Network) -> ImprimFipClient:
+    config = api_config("http://impfip.test/api/v1", max_attempts=3)
+    http = httpx.AsyncClient(base_url=config.base_url, transport=WatchingTransport(network))
+    return ImprimFipClient(config, http, Budget())
+
+
+async def test_a_break_before_the_body_left_is_retried():
+    network = Network(read_body=False)
+    async with client_over(network) as client:
+        with pytest.raises(ApiUnavailable):
+            await client.submit(std())
+    assert len(network.requests) == 3
+
+
+async def test_a_break_once_the_body_left_is_never_resent():
+    network = Network(read_body=True)
+    async with client_over(network) as client:
+        with pytest.raises(OutcomeUnknown):
+            await client.submit(std())
+    assert len(network.requests) == 1
