@@ -18,7 +18,7 @@ from imprimfip.delivery.filer import Station
 from imprimfip.delivery.pause import Pause
 from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
-from imprimfip.intake.claim import Claimed
+from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
@@ -82,7 +82,7 @@ class Courier:
         if reasons:
             self.reject(station, letter, reasons)
             return
-        await self._send(station, letter, claimed.data, report, recipient)
+        await self._send(station, claimed, report, recipient)
 
     @staticmethod
     def _recipient(station: Station, claimed: Claimed) -> sidecar.Recipient | notes_fr.Reason:
@@ -128,18 +128,22 @@ class Courier:
     async def _send(
         self,
         station: Station,
-        letter: Letter,
-        data: bytes,
+        claimed: Claimed,
         report: Report,
         recipient: sidecar.Recipient,
     ) -> None:
+        """Deposit the claimed bytes; wait out system faults; never resend an unknown outcome."""
+        letter = claimed.letter
         name = submission.submit_name(letter.name, letter.id)
         request = submission.build(
-            station.flow, name, data, station.annexes, report=report, recipient=recipient
+            station.flow, name, claimed.data, station.annexes, report=report, recipient=recipient
         )
         logger = letter_log(station, letter)
         while True:
             await self.pause.wait_open()
+            if changed_since_claim(station.folders, claimed):
+                self.reject(station, letter, [notes_fr.changed_after_claim()])
+                return
             letter = self.ledger.move(
                 letter.id,
                 LetterState.SUBMITTING,

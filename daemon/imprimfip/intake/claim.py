@@ -24,11 +24,25 @@ _CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """Size and modification time of a file, seen on its descriptor after reading it."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
 class Claimed:
-    """A regular file, now in processing/, with the bytes that will be validated and sent."""
+    """A regular file, now in processing/, with the bytes that will be validated and sent.
+
+    `changed` says the file on disk is no longer the one first claimed (a writer that was
+    still at work): it must not be sent as is (invariant 4).
+    """
 
     letter: Letter
     data: bytes
+    snapshot: Snapshot
+    changed: bool = False
 
     @property
     def sidecar(self) -> bytes | None:
@@ -65,8 +79,9 @@ def _kind(mode: int, links: int) -> str | None:
     return None
 
 
-def read_regular(path: Path, limit: int) -> bytes | str:
-    """The bytes of `path` (at most `limit` + 1), or the French kind of a non-regular entry."""
+def read_regular(path: Path, limit: int) -> tuple[bytes, Snapshot] | str:
+    """The bytes of `path` (at most `limit` + 1) and what it looked like once read, or the
+    French kind of a non-regular entry."""
     before = os.lstat(path)
     kind = _kind(before.st_mode, before.st_nlink)
     if kind is not None:
@@ -86,7 +101,8 @@ def read_regular(path: Path, limit: int) -> bytes | str:
                 break
             chunks.append(chunk)
             total += len(chunk)
-        return b"".join(chunks)
+        after = os.fstat(fd)
+        return b"".join(chunks), Snapshot(after.st_size, after.st_mtime_ns)
     finally:
         os.close(fd)
 
@@ -113,13 +129,14 @@ def claim(
     content = read_regular(target, limit)
     if isinstance(content, str):
         return NotRegular(letter, content)
+    data, snapshot = content
     letter = ledger.update(
         letter.id,
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
         sidecar=_claim_sidecar(folders, raw_name, claim_name),
     )
-    return Claimed(letter, content)
+    return Claimed(letter, data, snapshot)
 
 
 def _claim_sidecar(folders: FlowFolders, raw_name: str, claim_name: str) -> str | None:
@@ -137,7 +154,7 @@ def _claim_sidecar(folders: FlowFolders, raw_name: str, claim_name: str) -> str 
     content = read_regular(target, MAX_SIDECAR_BYTES)
     if isinstance(content, str):
         return None
-    return content.decode("utf-8", errors="replace")
+    return content[0].decode("utf-8", errors="replace")
 
 
 def reread(
@@ -148,8 +165,20 @@ def reread(
     content = read_regular(folders.processing / letter.claim_name, limit)
     if isinstance(content, str):
         return NotRegular(letter, content)
+    data, snapshot = content
+    sha256 = hashlib.sha256(data).hexdigest()
     if letter.sha256 is None:
-        letter = ledger.update(
-            letter.id, sha256=hashlib.sha256(content).hexdigest(), size=len(content)
-        )
-    return Claimed(letter, content)
+        letter = ledger.update(letter.id, sha256=sha256, size=len(data))
+    return Claimed(letter, data, snapshot, changed=sha256 != letter.sha256)
+
+
+def changed_since_claim(folders: FlowFolders, claimed: Claimed) -> bool:
+    """Whether the claimed file was written to after it was read."""
+    assert claimed.letter.claim_name is not None
+    if claimed.changed:
+        return True
+    try:
+        now = os.lstat(folders.processing / claimed.letter.claim_name)
+    except FileNotFoundError:
+        return True
+    return Snapshot(now.st_size, now.st_mtime_ns) != claimed.snapshot

@@ -60,6 +60,7 @@ class Inbox:
         self._observer: Observer | None = None  # type: ignore[valid-type]
         self._loop: asyncio.AbstractEventLoop | None = None
         self.available = True
+        self.watcher_restarts = 0
         self.polling = flow.watch == "polling" or (
             flow.watch == "auto" and is_network(folders.inbox)
         )
@@ -88,16 +89,19 @@ class Inbox:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake.set)
 
-    def _supervise(self) -> None:
-        """Restart a dead observer (an inbox that vanished and came back kills it)."""
-        if self.polling:
+    def _supervise(self, *, renew: bool = False) -> None:
+        """Restart a dead observer, or any observer when `renew` (an inbox that vanished
+        and came back is a new folder: the old watch sees nothing of it)."""
+        if self.polling or self._loop is None:
             return
-        if self._observer is None or not self._observer.is_alive():
+        if renew or self._observer is None or not self._observer.is_alive():
             self.stop()
             try:
                 self._start_observer()
             except OSError as exc:
                 log.warning("watcher_restart_failed", flow=self.flow.name, error=str(exc))
+                return
+            self.watcher_restarts += 1
 
     def _entries(self) -> dict[str, Look] | None:
         try:
@@ -135,7 +139,7 @@ class Inbox:
         if not self.available:
             log.info("inbox_available_again", flow=self.flow.name)
             self.available = True
-            self._supervise()
+            self._supervise(renew=True)
         ready = []
         for name in set(self._watches) - set(entries):
             del self._watches[name]

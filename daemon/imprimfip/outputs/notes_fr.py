@@ -77,6 +77,16 @@ def address_unreadable() -> Reason:
     )
 
 
+def changed_after_claim() -> Reason:
+    return Reason(
+        "changed_after_claim",
+        "Le fichier a encore été modifié après sa prise en charge : il était sans doute encore "
+        "en cours d'écriture. Pour ne pas envoyer un courrier incomplet, il n'a pas été "
+        "déposé. Attendez que le logiciel ait fini d'écrire le fichier, puis enregistrez-le "
+        "à nouveau dans « inbox ».",
+    )
+
+
 def render(name: str, reasons: Sequence[Reason], when: datetime, advice: str = RESEND) -> str:
     """The text of `<name>.erreur.txt`."""
     lines = [
