@@ -40,17 +40,14 @@ def client_over(network: Network) -> ImprimFipClient:
     return ImprimFipClient(config, http, Budget())
 
 
-async def test_a_break_before_the_body_left_is_retried():
-    network = Network(read_body=False)
+@pytest.mark.parametrize(
+    ("read_body", "outcome", "attempts"),
+    [(False, ApiUnavailable, 3), (True, OutcomeUnknown, 1)],
+    ids=["before-the-body-left-retried", "once-the-body-left-never-resent"],
+)
+async def test_where_the_connection_broke_decides(read_body, outcome, attempts):
+    network = Network(read_body=read_body)
     async with client_over(network) as client:
-        with pytest.raises(ApiUnavailable):
+        with pytest.raises(outcome):
             await client.submit(std())
-    assert len(network.requests) == 3
-
-
-async def test_a_break_once_the_body_left_is_never_resent():
-    network = Network(read_body=True)
-    async with client_over(network) as client:
-        with pytest.raises(OutcomeUnknown):
-            await client.submit(std())
-    assert len(network.requests) == 1
+    assert len(network.requests) == attempts
