@@ -39,7 +39,11 @@ async def test_the_worker_is_reused_between_letters(pool):
 
 @pytest.mark.parametrize(
     ("make", "reason"),
-    [(pdfs.make_bomb, "limit"), (pdfs.make_deep_nesting, "nesting")],
+    [
+        (pdfs.make_bomb, "limit"),
+        (pdfs.make_deep_nesting, "nesting"),
+        (pdfs.make_recursive_form, "limit"),
+    ],
 )
 async def test_a_hostile_pdf_is_too_complex_and_the_next_letter_is_checked(pool, make, reason):
     report = await pool.check(make(), RULES)

@@ -35,6 +35,11 @@ _SIGNATURES = (
 )
 
 
+class TooComplex(Exception):
+    """Raised by our own readers when a file exceeds a structural bound (like pypdf's
+    LimitReachedError): the file is `too_complex`, not our bug."""
+
+
 @dataclass(frozen=True)
 class Document:
     """A PDF that opened and is not encrypted; `pages` is its page count."""
@@ -95,7 +100,7 @@ def classify(exc: BaseException, page: int | None = None) -> Problem | None:
     raised in our code, the bug is ours.
     """
     chain = _chain(exc)
-    if any(isinstance(e, LimitReachedError) for e in chain):
+    if any(isinstance(e, LimitReachedError | TooComplex) for e in chain):
         return Problem("too_complex", page, {"reason": "limit", "error": _brief(exc)})
     if any(isinstance(e, MemoryError) for e in chain):
         return Problem("too_complex", page, {"reason": "memory"})

@@ -14,7 +14,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject, PdfObject
 
-from imprimfip.validation.document import Document
+from imprimfip.validation.document import Document, TooComplex
 from imprimfip.validation.report import Problem
 from imprimfip.validation.rules import ValidationRules
 
@@ -22,6 +22,8 @@ _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 _INVISIBLE_MODES = (3, 7)
 _MAX_FORM_DEPTH = 12
 """Forms nest rarely more than 2 or 3 deep; deeper is a loop or an attack."""
+_MAX_FORMS_PER_PAGE = 1000
+"""Form invocations per page; a form drawing itself several times grows exponentially."""
 
 TextState = tuple[DictionaryObject | None, int]
 """(current font, text render mode): the part of the graphics state that matters here."""
@@ -53,22 +55,22 @@ def font_name(font: DictionaryObject) -> str:
     return re.sub(r"^[A-Z]{6}\+", "", name)
 
 
-def _has_unembedded(resources: Any, depth: int = 0) -> bool:
+def _has_unembedded(resources: Any, seen: set[int]) -> bool:
     """Whether these resources, or a form's below them, declare a font that is not embedded;
-    when none does, the page's content need not be parsed at all."""
+    when none does, the page's content need not be parsed at all. `seen` holds the forms
+    already looked at, so that forms referring to each other are visited once."""
     fonts = _get(resources, "/Font")
     if isinstance(fonts, dict) and any(
         not is_embedded(font.get_object()) for font in fonts.values()
     ):
         return True
     xobjects = _get(resources, "/XObject")
-    if not isinstance(xobjects, dict) or depth >= _MAX_FORM_DEPTH:
+    if not isinstance(xobjects, dict):
         return False
-    return any(
-        _has_unembedded(_get(xobject.get_object(), "/Resources"), depth + 1)
-        for xobject in xobjects.values()
-        if _get(xobject.get_object(), "/Subtype") == "/Form"
-    )
+    forms = [x.get_object() for x in xobjects.values()]
+    forms = [f for f in forms if _get(f, "/Subtype") == "/Form" and id(f) not in seen]
+    seen.update(id(form) for form in forms)
+    return any(_has_unembedded(_get(form, "/Resources"), seen) for form in forms)
 
 
 def _shows_glyphs(operator: bytes, operands: list[Any]) -> bool:
@@ -86,9 +88,11 @@ Handler = Callable[[list[Any], Any, TextState, int], TextState]
 class _Walker:
     """Follows the text state through a content stream and the forms it draws."""
 
-    def __init__(self, reader: PdfReader) -> None:
+    def __init__(self, reader: PdfReader, forms: dict[int, list[Any]]) -> None:
         self.reader = reader
-        self.drawing: list[DictionaryObject] = []
+        self.forms = forms
+        self.invocations = 0
+        self.drawing: dict[int, DictionaryObject] = {}
         self.handlers: dict[bytes, Handler] = {
             b"Tf": self._set_font,
             b"Tr": self._set_mode,
@@ -107,7 +111,7 @@ class _Walker:
                 font, mode = state
                 visible = font is not None and mode not in _INVISIBLE_MODES
                 if visible and _shows_glyphs(operator, operands):
-                    self.drawing.append(font)
+                    self.drawing[id(font)] = font
             elif operator in self.handlers:
                 state = self.handlers[operator](operands, resources, state, depth)
 
@@ -131,31 +135,45 @@ class _Walker:
         self, operands: list[Any], resources: Any, state: TextState, depth: int
     ) -> TextState:
         form = _get(_get(resources, "/XObject"), str(operands[0])) if operands else None
-        if _get(form, "/Subtype") == "/Form" and depth < _MAX_FORM_DEPTH:
-            inner = _get(form, "/Resources") or resources
-            self.walk(ContentStream(form, self.reader).operations, inner, state, depth + 1)
+        if _get(form, "/Subtype") != "/Form":
+            return state
+        self.invocations += 1
+        if depth >= _MAX_FORM_DEPTH or self.invocations > _MAX_FORMS_PER_PAGE:
+            raise TooComplex(f"forms nested {depth} deep, drawn {self.invocations} times")
+        if id(form) not in self.forms:
+            # A letterhead drawn as a form on every page is parsed once per file.
+            self.forms[id(form)] = ContentStream(form, self.reader).operations
+        inner = _get(form, "/Resources") or resources
+        self.walk(self.forms[id(form)], inner, state, depth + 1)
         return state
 
 
-def unembedded_fonts_drawing(page: Any, reader: PdfReader) -> list[str]:
-    """Names of the fonts that draw visible text on `page` without being embedded."""
+def unembedded_fonts_drawing(
+    page: Any, reader: PdfReader, forms: dict[int, list[Any]] | None = None
+) -> list[str]:
+    """Names of the fonts that draw visible text on `page` without being embedded.
+
+    `forms` caches the parsed content of form XObjects across the pages of one file.
+    """
     resources = _get(page, "/Resources")
-    if not _has_unembedded(resources):
+    if not _has_unembedded(resources, set()):
         return []
     contents = page.get_contents()
     if contents is None:
         return []
-    walker = _Walker(reader)
+    walker = _Walker(reader, {} if forms is None else forms)
     walker.walk(contents.operations, resources, (None, 0), 0)
-    return sorted({font_name(font) for font in walker.drawing if not is_embedded(font)})
+    fonts = walker.drawing.values()
+    return sorted({font_name(font) for font in fonts if not is_embedded(font)})
 
 
 def fonts_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """One problem listing every unembedded font that draws text, and the pages concerned."""
     fonts: set[str] = set()
     pages: list[int] = []
+    forms: dict[int, list[Any]] = {}
     for number, page in enumerate(doc.reader.pages, start=1):
-        names = unembedded_fonts_drawing(page, doc.reader)
+        names = unembedded_fonts_drawing(page, doc.reader, forms)
         if names:
             fonts.update(names)
             pages.append(number)
