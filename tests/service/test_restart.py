@@ -1,0 +1,121 @@
+"""A restart with letters in every state of the ledger resumes each one where it stopped."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+
+from imprimfip.folders import FlowFolders
+from imprimfip.ledger import Ledger, LetterState
+from tests.fixtures.daemon import write_config
+from tests.fixtures.pdfs import make_letter
+from tests.fixtures.waiting import wait_until
+from tests.service.test_end_to_end import files
+
+
+def deposit_directly(api_url: str, filename: str, data: bytes) -> str:
+    """What a deposit whose answer was lost left on the server."""
+    answer = httpx.post(
+        f"{api_url}/file/submission",
+        headers={"X-Correlation-ID": str(uuid.uuid4()), "X-Request-ID": "t", "username": "demo"},
+        files={
+            "docFile": (filename, data, "application/octet-stream"),
+            "jsonParameters": (
+                None,
+                json.dumps(
+                    {"filename": filename, "options": {"paper": "DUPLEX", "sendingType": "STD"}}
+                ),
+                "application/json",
+            ),
+        },
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()["internalRef"]
+
+
+def test_a_restart_resumes_letters_in_every_state(tmp_path, sandbox, start_daemon):
+    config = write_config(tmp_path, sandbox.api_url)
+    folders = FlowFolders(tmp_path / "spool" / "courrier")
+    folders.ensure()
+    ledger = Ledger(tmp_path / "state" / "ledger.sqlite3")
+    letters = {name: make_letter(text=(name,)) for name in "abcdefg"}
+    now = datetime.now(UTC).isoformat()
+
+    def claimed(name: str, in_processing: bool = True) -> int:
+        letter = ledger.add(
+            "courrier", f"{name}.pdf", LetterState.CLAIMED, claim_name=f"x-{name}.pdf"
+        )
+        if in_processing:
+            (folders.processing / f"x-{name}.pdf").write_bytes(letters[name])
+        return letter.id
+
+    def submitting(name: str) -> int:
+        number = claimed(name)
+        ledger.move(
+            number,
+            LetterState.SUBMITTING,
+            submit_name=f"{name}_{number:06d}.pdf",
+            submitting_since=now,
+        )
+        return number
+
+    claimed("a")
+    claimed("b", in_processing=False)
+    (folders.inbox / "b.pdf").write_bytes(letters["b"])
+    submitting("c")
+    d = submitting("d")
+    lost_ref = deposit_directly(sandbox.api_url, f"d_{d:06d}.pdf", letters["d"])
+    e = submitting("e")
+    ledger.move(
+        e,
+        LetterState.DONE,
+        internal_ref="e_1@demo.pdf",
+        final_path=str(folders.done / "2026-11-27" / "e.pdf"),
+    )
+    f = claimed("f")
+    ledger.move(
+        f,
+        LetterState.REJECTED,
+        reason_code="not_pdf",
+        reason="Pas un PDF.",
+        final_path=str(folders.error / "f.pdf"),
+    )
+    g = submitting("g")
+    ledger.move(g, LetterState.UNCERTAIN)
+    ledger.close()
+
+    daemon = start_daemon(config)
+
+    def settled() -> bool:
+        with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+            pending = db.execute(
+                "SELECT count(*) FROM letters WHERE state != 'void' AND filed_at IS NULL"
+            ).fetchone()[0]
+        return pending == 0 and not files(folders.inbox) and not files(folders.processing)
+
+    wait_until(settled, timeout=60)
+    with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+        final = dict(db.execute("SELECT name, state FROM letters WHERE state != 'void'"))
+        refs = dict(db.execute("SELECT name, internal_ref FROM letters WHERE state = 'done'"))
+    assert final == {
+        "a.pdf": "done",
+        "b.pdf": "done",
+        "c.pdf": "uncertain",
+        "d.pdf": "done",
+        "e.pdf": "done",
+        "f.pdf": "rejected",
+        "g.pdf": "uncertain",
+    }
+    assert refs["d.pdf"] == lost_ref
+    sent = [s["filename"].split("_")[0] for s in sandbox.submissions()]
+    assert sorted(sent) == ["a", "b", "d"]
+    assert (folders.error / "c.pdf.erreur.txt").exists()
+    assert (folders.error / "g.pdf.erreur.txt").exists()
+    assert (folders.error / "f.pdf.erreur.txt").read_text(encoding="utf-8").count("Pas un PDF.")
+    assert (folders.done / "2026-11-27" / "e.pdf.recu.json").exists()
+    assert daemon.stop() == 0
