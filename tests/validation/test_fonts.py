@@ -63,4 +63,3 @@ def test_the_rule_can_be_a_warning():
 def test_a_form_that_draws_itself_is_too_complex_not_a_hang():
     [finding] = check_pdf(pdfs.make_recursive_form(calls=10), RULES).findings
     assert (finding.code, finding.details["reason"]) == ("too_complex", "limit")
-
