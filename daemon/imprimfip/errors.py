@@ -8,6 +8,7 @@
     │   ├── ApiThrottled         429 or gateway code 900804 (carries retry_after)
     │   └── ApiAuthFailed        401, 403, gateway codes 900901, 900902, 900910
     ├── OutcomeUnknown       the request may or may not have been accepted: a person decides
+    ├── UnknownFile          a status query names a file the server does not know (404)
     └── ConfigError          the configuration is wrong: the sysadmin fixes it (exit 78)
 
 Third-party exceptions (httpx, pypdf, sqlite3) are translated into these at the boundary of
@@ -74,6 +75,13 @@ class ApiAuthFailed(SystemFault):
 
 class OutcomeUnknown(ApiError):
     """The request may have been accepted: never resend it automatically (invariant 2)."""
+
+
+class UnknownFile(ApiError):
+    """The status query names a file (or business reference) the server does not know.
+
+    Routine while probing for a lost deposit; for a recorded internalRef, a sign to look.
+    """
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imprimfip.api.classify import HttpAnswer, UnknownFile, classify, error_body, retry_after
+from imprimfip.api.classify import HttpAnswer, classify, error_body, retry_after
 from imprimfip.errors import (
     ApiAuthFailed,
     ApiError,
@@ -17,6 +17,7 @@ from imprimfip.errors import (
     ApiUnavailable,
     LetterRejected,
     OutcomeUnknown,
+    UnknownFile,
 )
 
 SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "api-imprimfip.json"

@@ -8,7 +8,6 @@ import socket
 import pytest
 
 from imprimfip.api.budget import Budget
-from imprimfip.api.classify import UnknownFile
 from imprimfip.errors import (
     ApiAuthFailed,
     ApiError,
@@ -16,6 +15,7 @@ from imprimfip.errors import (
     ApiUnavailable,
     LetterRejected,
     OutcomeUnknown,
+    UnknownFile,
 )
 from tests.api.conftest import USERNAME
 from tests.api.letters import std

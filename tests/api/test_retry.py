@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from imprimfip.api.classify import UnknownFile
 from imprimfip.api.retry import RetryPolicy, next_delay, retryable
 from imprimfip.errors import (
     ApiAuthFailed,
@@ -13,6 +12,7 @@ from imprimfip.errors import (
     ApiUnavailable,
     LetterRejected,
     OutcomeUnknown,
+    UnknownFile,
 )
 
 DETAIL = ApiErrorDetail(http_status=503)

@@ -12,7 +12,6 @@
 """
 
 from imprimfip.api.budget import Budget
-from imprimfip.api.classify import UnknownFile
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.api.models import (
     DocStatus,
@@ -23,6 +22,7 @@ from imprimfip.api.models import (
     Submission,
     SubmissionAccepted,
 )
+from imprimfip.errors import UnknownFile
 
 __all__ = [
     "Budget",

@@ -42,6 +42,7 @@ from imprimfip.errors import (
     ApiUnavailable,
     LetterRejected,
     OutcomeUnknown,
+    UnknownFile,
 )
 
 Operation = Literal["submit", "status", "health", "token"]
@@ -71,10 +72,6 @@ _ANY_OPERATION: Mapping[int, type[ApiError]] = {
     501: ApiUnavailable,
     503: ApiUnavailable,
 }
-
-
-class UnknownFile(ApiError):
-    """The status query names a file (or business reference) the server does not know."""
 
 
 _PER_OPERATION: Mapping[tuple[Operation, int], type[ApiError]] = {

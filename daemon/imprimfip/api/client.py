@@ -21,7 +21,7 @@ import structlog
 
 from imprimfip.api.auth import Credentials, RequestIds, tls_context
 from imprimfip.api.budget import Budget, Kind
-from imprimfip.api.classify import HttpAnswer, Operation, UnknownFile, classify
+from imprimfip.api.classify import HttpAnswer, Operation, classify
 from imprimfip.api.models import FileStatusReport, Submission, SubmissionAccepted
 from imprimfip.api.payload import Encoding, multipart
 from imprimfip.api.probe import candidate_refs
@@ -35,6 +35,7 @@ from imprimfip.errors import (
     ApiThrottled,
     LetterRejected,
     OutcomeUnknown,
+    UnknownFile,
 )
 
 T = TypeVar("T")
