@@ -4,6 +4,8 @@ import asyncio
 import json
 import os
 import signal
+import sys
+from asyncio.subprocess import PIPE
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,33 @@ async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
     finally:
         worker.kill()
         await process.wait()
+
+
+async def test_a_bug_escaping_check_pdf_is_reported_as_ours_and_the_worker_goes_on():
+    broken_worker = (
+        "import imprimfip.validation.worker as worker\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise TypeError('a bug in our code')\n"
+        "worker.check_pdf = broken\n"
+        "worker.main()\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", broken_worker, stdin=PIPE, stdout=PIPE, stderr=PIPE
+    )
+    try:
+        assert await asyncio.wait_for(process.stdout.readline(), 60) == b'{"ready": true}\n'
+        data = pdfs.make_letter()
+        job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
+        job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 30}
+        for _ in range(2):
+            process.stdin.write(json.dumps(job).encode() + b"\n" + data)
+            await process.stdin.drain()
+            reply = json.loads(await asyncio.wait_for(process.stdout.readline(), 60))
+            assert reply == {"bug": "TypeError: a bug in our code"}
+        process.stdin.close()
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+        assert b"validation_worker_bug" in await process.stderr.read()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -13,6 +13,7 @@ import json
 import signal
 import sys
 from types import TracebackType
+from typing import Any
 
 import structlog
 
@@ -78,8 +79,8 @@ class _Worker:
         """Usable for the next file: running, and not being killed (which takes a moment)."""
         return self.process.returncode is None and not self.killed
 
-    async def run(self, job: dict[str, object], data: bytes, timeout_s: float) -> dict[str, object]:
-        """Send one file and wait for its report; _WorkerLost when the worker cannot answer."""
+    async def run(self, job: dict[str, object], data: bytes, timeout_s: float) -> dict[str, Any]:
+        """Send one file and wait for the reply; _WorkerLost when the worker cannot answer."""
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
             async with asyncio.timeout(timeout_s):
@@ -94,7 +95,8 @@ class _Worker:
         if not line:
             returncode = await self.process.wait()
             raise _WorkerLost("time" if returncode == -signal.SIGXCPU else "crash")
-        return json.loads(line)["report"]  # type: ignore[no-any-return]
+        reply: dict[str, Any] = json.loads(line)
+        return reply
 
     def kill(self) -> None:
         if self.process.returncode is None:
@@ -176,13 +178,17 @@ class ValidatorPool:
             "cpu_s": timeout_s,
         }
         try:
-            report = Report.from_dict(await worker.run(job, data, timeout_s))
+            reply = await worker.run(job, data, timeout_s)
         except _WorkerLost as lost:
             log.warning("validation_worker_lost", reason=lost.reason, size=len(data))
             limit = timeout_s if lost.reason == "time" else None
             details = {"reason": lost.reason, "limit_s": limit}
             report = build_report(0, [Problem("too_complex", None, details)], rules)
             return report, await self._replace(worker)
+        if "bug" in reply:
+            log.error("validation_bug", step="worker", error=reply["bug"])
+            return Report(pages=0, unchecked=("worker",)), worker
+        report = Report.from_dict(reply["report"])
         if any(finding.code == "too_complex" for finding in report.findings):
             # The worker survived an exhausted heap or stack; a fresh one is safer.
             worker = await self._replace(worker)

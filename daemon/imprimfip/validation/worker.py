@@ -24,8 +24,12 @@ import resource
 import sys
 from typing import BinaryIO
 
+import structlog
+
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.rules import ValidationRules
+
+log = structlog.get_logger(__name__)
 
 _MB = 1024 * 1024
 
@@ -60,11 +64,15 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         _limit_cpu(job["cpu_s"])
         _limit_memory(job["memory_mb"])
         try:
-            report = check_pdf(data, rules, want_address=job["want_address"])
+            reply = {"report": check_pdf(data, rules, want_address=job["want_address"]).to_dict()}
+        except Exception as exc:
+            # check_pdf answers for every fault of the file: anything escaping it is ours.
+            log.error("validation_worker_bug", exc_info=exc)
+            reply = {"bug": f"{type(exc).__name__}: {exc}"}
         finally:
             del data
             _limit_memory(None)
-        replies.write(json.dumps({"report": report.to_dict()}).encode() + b"\n")
+        replies.write(json.dumps(reply).encode() + b"\n")
         replies.flush()
 
 
