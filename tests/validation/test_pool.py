@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from imprimfip.validation.pool import ValidatorPool, _Worker
+from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable, _Worker
 from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 from tests.fixtures.waiting import wait_until
@@ -154,3 +154,16 @@ async def test_a_bug_escaping_check_pdf_is_reported_as_ours_and_the_worker_goes_
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_closing_the_pool_mid_check_never_blames_the_letter():
+    pool = ValidatorPool(workers=1, timeout_s=60.0)
+    await pool.start()
+    pid = pool._workers[0].process.pid
+    busy = asyncio.create_task(pool.check(pdfs.make_slow(), RULES))
+    start = cpu_seconds(pid)
+    await asyncio.to_thread(wait_until, lambda: cpu_seconds(pid) > start + 0.2)
+    os.kill(pid, signal.SIGSTOP)  # it cannot finish the file: close() must end it
+    await pool.close()
+    with pytest.raises(ValidatorUnavailable):
+        await busy

@@ -180,6 +180,8 @@ class ValidatorPool:
         try:
             reply = await worker.run(job, data, timeout_s)
         except _WorkerLost as lost:
+            if self._closed:
+                raise ValidatorUnavailable("the pool was closed during the check") from None
             log.warning("validation_worker_lost", reason=lost.reason, size=len(data))
             limit = timeout_s if lost.reason == "time" else None
             details = {"reason": lost.reason, "limit_s": limit}
@@ -195,6 +197,8 @@ class ValidatorPool:
         return report, worker
 
     async def _replace(self, worker: _Worker) -> _Worker:
+        if self._closed:
+            raise ValidatorUnavailable("the validator pool is closed")
         worker.kill()
         await worker.process.wait()
         if worker in self._workers:
@@ -204,7 +208,8 @@ class ValidatorPool:
         return fresh
 
     async def close(self) -> None:
-        """Stop every worker; checks still running get a `too_complex` or an error."""
+        """Stop every worker. A check still running gets its report if its worker ends it
+        within a few seconds, else ValidatorUnavailable: the letter is never blamed."""
         self._closed = True
         workers, self._workers = self._workers, []
         await asyncio.gather(*(worker.stop() for worker in workers))
