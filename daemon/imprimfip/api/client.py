@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -35,11 +35,25 @@ from imprimfip.errors import (
     ApiThrottled,
     LetterRejected,
     OutcomeUnknown,
+    SystemFault,
     UnknownFile,
 )
 
 T = TypeVar("T")
 Build = Callable[[dict[str, str]], httpx.Request]
+
+
+class AttemptHooks(Protocol):
+    """Told about each attempt of a deposit, so that the caller's ledger can say
+    "submitting" only while a request may really be on its way (invariant 2)."""
+
+    def before_send(self) -> None:
+        """The budget granted the call; its first byte is about to leave."""
+
+    def not_accepted(self) -> None:
+        """The attempt ended in a way that proves nothing was accepted (503, 429, 401...)."""
+
+
 Parse = Callable[[object], T]
 
 # Enough for a request in flight for the default connect and request timeouts.
@@ -111,10 +125,16 @@ class ImprimFipClient:
         await self._http.aclose()
 
     async def submit(
-        self, sub: Submission, *, encoding: Encoding | None = None
+        self,
+        sub: Submission,
+        *,
+        encoding: Encoding | None = None,
+        hooks: AttemptHooks | None = None,
     ) -> SubmissionAccepted:
         """Deposit one file. Raises LetterRejected (400, or an answer saying "Erreur"),
         OutcomeUnknown (it may have been accepted: never resend blindly), or a SystemFault.
+        `hooks` hear about each attempt: before its request leaves, and when it proved
+        that nothing was accepted.
         """
         files, data = multipart(sub, encoding or self._api.payload_encoding)
 
@@ -123,7 +143,9 @@ class ImprimFipClient:
                 "POST", "file/submission", headers=headers, files=files, data=data
             )
 
-        accepted, ids = await self._call("submit", "upload", build, SubmissionAccepted.from_json)
+        accepted, ids = await self._call(
+            "submit", "upload", build, SubmissionAccepted.from_json, hooks
+        )
         if accepted.status == SUBMISSION_FAILED:
             message = accepted.status_message or SUBMISSION_FAILED_UNEXPLAINED
             raise LetterRejected(ApiErrorDetail(200, None, message, ids.correlation_id))
@@ -193,7 +215,12 @@ class ImprimFipClient:
         return None
 
     async def _call(
-        self, operation: Operation, kind: Kind, build: Build, parse: Parse[T]
+        self,
+        operation: Operation,
+        kind: Kind,
+        build: Build,
+        parse: Parse[T],
+        hooks: AttemptHooks | None = None,
     ) -> tuple[T, RequestIds]:
         """One call with its retries: only what `retry.retryable` allows, and one repeat
         after the bearer token was refused and renewed."""
@@ -202,13 +229,17 @@ class ImprimFipClient:
         renewed = False
         while True:
             try:
-                return await self._attempt(operation, kind, build, parse)
+                return await self._attempt(operation, kind, build, parse, hooks)
             except _TokenRefused as refused:
+                if hooks is not None:
+                    hooks.not_accepted()
                 if renewed:
                     raise refused.error from None
                 renewed = True
                 continue
             except ApiError as error:
+                if hooks is not None and isinstance(error, SystemFault):
+                    hooks.not_accepted()
                 if isinstance(error, ApiThrottled):
                     self._budget.pause(throttle_wait(self._policy, error))
                 delay = next_delay(
@@ -222,7 +253,12 @@ class ImprimFipClient:
                 attempt += 1
 
     async def _attempt(
-        self, operation: Operation, kind: Kind, build: Build, parse: Parse[T]
+        self,
+        operation: Operation,
+        kind: Kind,
+        build: Build,
+        parse: Parse[T],
+        hooks: AttemptHooks | None,
     ) -> tuple[T, RequestIds]:
         await self._budget.acquire(kind)
         ids = RequestIds.fresh()
@@ -234,6 +270,8 @@ class ImprimFipClient:
         log = self._log.bind(
             operation=operation, correlation_id=ids.correlation_id, request_id=ids.request_id
         )
+        if hooks is not None:
+            hooks.before_send()
         started = self._clock()
         try:
             response = await self._http.send(request)

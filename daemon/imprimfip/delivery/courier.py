@@ -36,6 +36,38 @@ def letter_log(station: Station, letter: Letter) -> structlog.stdlib.BoundLogger
     return log.bind(flow=station.flow.name, file=letter.name, sha256=(letter.sha256 or "")[:12])
 
 
+class _Attempt:
+    """Brackets each attempt of a deposit in the ledger: `submitting` is durable right
+    before a request may leave, and undone when the answer proves nothing was accepted.
+
+    So a stop while a letter waits for the budget or between retries leaves it claimed,
+    to be sent normally, and only a stop while a request may be on the wire makes it
+    uncertain (invariant 2).
+    """
+
+    def __init__(self, ledger: Ledger, letter_id: int, submit_name: str) -> None:
+        self._ledger = ledger
+        self._letter_id = letter_id
+        self._submit_name = submit_name
+        self._submitting = False
+
+    def before_send(self) -> None:
+        if not self._submitting:
+            self._ledger.move(
+                self._letter_id,
+                LetterState.SUBMITTING,
+                submit_name=self._submit_name,
+                submitting_since=filer.now_iso(),
+            )
+            self._submitting = True
+        crashpoints.reached("submit.row_written")
+
+    def not_accepted(self) -> None:
+        if self._submitting:
+            self._ledger.move(self._letter_id, LetterState.CLAIMED, {"attempt": "not accepted"})
+            self._submitting = False
+
+
 class Courier:
     """Takes claimed letters to IMPRIM'FIP; shared by every flow."""
 
@@ -144,19 +176,13 @@ class Courier:
             if changed_since_claim(station.folders, claimed):
                 self.reject(station, letter, [notes_fr.changed_after_claim()])
                 return
-            letter = self.ledger.move(
-                letter.id,
-                LetterState.SUBMITTING,
-                submit_name=name,
-                submitting_since=filer.now_iso(),
-            )
-            crashpoints.reached("submit.row_written")
             self.sending.add(letter.id)
             try:
-                accepted = await self.client.submit(request)
+                accepted = await self.client.submit(
+                    request, hooks=_Attempt(self.ledger, letter.id, name)
+                )
                 crashpoints.reached("submit.answered")
             except SystemFault as fault:
-                self.ledger.move(letter.id, LetterState.CLAIMED, {"fault": type(fault).__name__})
                 seconds = self.pause.trip(fault)
                 logger.warning(
                     "deposit_paused",
@@ -169,7 +195,7 @@ class Courier:
                 logger.warning("deposit_refused", message=refusal.detail.message)
                 self.reject(
                     station,
-                    letter,
+                    self.ledger.get(letter.id),
                     [notes_fr.api_rejected(refusal.detail.message)],
                     http_status=refusal.detail.http_status,
                 )

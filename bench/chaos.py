@@ -1,0 +1,264 @@
+"""Long fault run: letters saved into several flows while the daemon is SIGKILLed and
+restarted at random and the emulator injects faults; then it settles and is checked.
+
+    python -m bench.chaos --letters 1000 --kills 100 --seed 1
+
+Checks, from the folders, the ledger and the emulator's /_sandbox/submissions: no letter
+lost, none mailed twice, every done/ letter deposited exactly once with its internalRef
+recorded, every uncertain letter reported (held in error/ with its note). The last line is
+a one-line summary; the exit status is 1 if any promise was broken. The test suite runs a
+short version (tests/service/test_chaos.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+from tests.fixtures.pdfs import make_letter
+
+from imprimfip.sandbox.server import running_sandbox
+from imprimfip.sandbox.settings import Faults, SandboxSettings, rate_fields
+
+DEFAULT_FAULTS = {
+    "unavailable_503": 0.05,
+    "throttle_429": 0.05,
+    "drop_after_accept": 0.05,
+    "error_500_after_accept": 0.05,
+    "latency_s": 0.02,
+}
+
+
+@dataclass(frozen=True)
+class ChaosSettings:
+    letters: int = 40
+    flows: int = 3
+    kills: int = 6
+    kill_after_s: tuple[float, float] = (0.3, 2.0)
+    faults: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FAULTS))
+    seed: int = 1
+    settle_timeout_s: float = 300.0
+
+
+@dataclass
+class ChaosCounts:
+    saved: int = 0
+    kills: int = 0
+    in_done: int = 0
+    in_error: int = 0
+    uncertain_held: int = 0
+    lost: int = 0
+    mailed_twice: int = 0
+    done_not_deposited_once: int = 0
+    done_ref_not_recorded: int = 0
+    uncertain_unreported: int = 0
+    seconds: float = 0.0
+
+    @property
+    def broken(self) -> int:
+        return (
+            self.lost
+            + self.mailed_twice
+            + self.done_not_deposited_once
+            + self.done_ref_not_recorded
+            + self.uncertain_unreported
+        )
+
+
+def _config(root: Path, api_url: str, flows: int) -> Path:
+    text = textwrap.dedent(
+        f"""
+        [api]
+        base_url = "{api_url}"
+        username = "demo"
+        password = {{ env = "IMPRIMFIP_PASSWORD", optional = true }}
+        max_attempts = 3
+        retry_base_s = 0.05
+        retry_max_delay_s = 0.2
+        request_timeout_s = 10
+
+        [intake]
+        rescan_seconds = 1
+        poll_seconds = 0.2
+        shutdown_grace_s = 5
+
+        [logging]
+        format = "json"
+        """
+    )
+    for number in range(flows):
+        text += textwrap.dedent(
+            f"""
+            [[flows]]
+            name = "flux{number}"
+            root = "spool/flux{number}"
+            settle_seconds = 0.1
+            """
+        )
+    path = root / "imprimfip.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*.pdf") if p.is_file()] if folder.exists() else []
+
+
+def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "imprimfip", "run", "--config", str(config)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _settled(root: Path) -> bool:
+    spool = root / "spool"
+    if any(_files(spool / flow / "inbox") for flow in os.listdir(spool)):
+        return False
+    if any(_files(spool / flow / "processing") for flow in os.listdir(spool)):
+        return False
+    with sqlite3.connect(root / "state" / "ledger.sqlite3") as db:
+        pending = db.execute(
+            "SELECT count(*) FROM letters WHERE state != 'void' AND filed_at IS NULL"
+        ).fetchone()[0]
+    return pending == 0
+
+
+def _writer(root: Path, letters: dict[str, bytes], flows: int, seed: int) -> threading.Thread:
+    """Save every letter into a random flow, as an application does, at a random pace."""
+
+    def write() -> None:
+        chance = random.Random(seed)
+        for name, data in letters.items():
+            inbox = root / "spool" / f"flux{chance.randrange(flows)}" / "inbox"
+            inbox.mkdir(parents=True, exist_ok=True)
+            temporary = inbox / f".{name}.part"
+            temporary.write_bytes(data)
+            os.replace(temporary, inbox / name)
+            time.sleep(chance.uniform(0, 0.05))
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def _check(root: Path, letters: dict[str, bytes], submissions: list[dict]) -> ChaosCounts:
+    counts = ChaosCounts(saved=len(letters))
+    by_sha = Counter(s["sha256"] for s in submissions)
+    refs_by_sha: dict[str, set[str]] = {}
+    for s in submissions:
+        refs_by_sha.setdefault(s["sha256"], set()).add(s["internalRef"])
+    counts.mailed_twice = sum(1 for n in by_sha.values() if n > 1)
+    spool = root / "spool"
+    done = {hashlib.sha256(p.read_bytes()).hexdigest() for p in _files(spool) if "done" in p.parts}
+    error = {
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in _files(spool) if "error" in p.parts
+    }
+    counts.in_done, counts.in_error = len(done), len(error)
+    wanted = {hashlib.sha256(d).hexdigest() for d in letters.values()}
+    counts.lost = len(wanted - done - error)
+    with sqlite3.connect(root / "state" / "ledger.sqlite3") as db:
+        rows = db.execute("SELECT state, sha256, internal_ref, final_path FROM letters").fetchall()
+    for state, sha, ref, final_path in rows:
+        if state == "done":
+            counts.done_not_deposited_once += by_sha.get(sha, 0) != 1
+            counts.done_ref_not_recorded += ref not in refs_by_sha.get(sha, set())
+        elif state == "uncertain":
+            counts.uncertain_held += 1
+            note = Path(f"{final_path}.erreur.txt") if final_path else None
+            counts.uncertain_unreported += note is None or not note.exists()
+    return counts
+
+
+def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
+    """One fault run in `root`; returns what the checks counted."""
+    started = time.monotonic()
+    chance = random.Random(settings.seed)
+    letters = {
+        f"lettre-{n:05d}.pdf": make_letter(text=(f"Courrier n° {n} (graine {settings.seed})",))
+        for n in range(settings.letters)
+    }
+    overrides = dict.fromkeys(rate_fields(), 0.0)
+    sandbox = SandboxSettings(
+        port=0, speed=1000.0, seed=settings.seed, faults=Faults(**settings.faults), **overrides
+    )
+    logs = root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with running_sandbox(sandbox) as handle:
+        config = _config(root, handle.api_url, settings.flows)
+        writer = _writer(root, letters, settings.flows, settings.seed)
+        kills = 0
+        while kills < settings.kills:
+            daemon = _start(config, logs / f"daemon-{kills:04d}.log")
+            time.sleep(chance.uniform(*settings.kill_after_s))
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait(timeout=30)
+            kills += 1
+        writer.join(timeout=600)
+        httpx.post(f"{handle.base_url}/_sandbox/faults", json={}, timeout=10).raise_for_status()
+        daemon = _start(config, logs / "daemon-final.log")
+        deadline = time.monotonic() + settings.settle_timeout_s
+        try:
+            while not (_settled(root) or time.monotonic() > deadline):
+                time.sleep(0.2)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+        submissions = httpx.get(f"{handle.base_url}/_sandbox/submissions", timeout=30).json()
+    counts = _check(root, letters, submissions)
+    counts.kills = kills
+    counts.seconds = round(time.monotonic() - started, 1)
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--flows", type=int, default=3)
+    parser.add_argument("--kills", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME=P",
+        help="override a fault probability (names of /_sandbox/faults)",
+    )
+    args = parser.parse_args()
+    faults = dict(DEFAULT_FAULTS)
+    for item in args.fault:
+        name, _, value = item.partition("=")
+        faults[name] = float(value)
+    settings = ChaosSettings(
+        letters=args.letters, flows=args.flows, kills=args.kills, faults=faults, seed=args.seed
+    )
+    with tempfile.TemporaryDirectory(prefix="imprimfip-chaos-") as folder:
+        counts = run(settings, Path(folder))
+    for key, value in asdict(counts).items():
+        print(f"{key}: {value}")
+    print(
+        f"chaos: {counts.saved} letters, {counts.kills} kills, lost {counts.lost}, "
+        f"mailed twice {counts.mailed_twice}, uncertain held {counts.uncertain_held}, "
+        f"broken promises {counts.broken}, {counts.seconds} s"
+    )
+    return 1 if counts.broken else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
