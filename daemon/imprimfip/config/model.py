@@ -124,6 +124,28 @@ class PostalAddress(FrozenModel):
     town: Annotated[str, Field(min_length=1)]
 
 
+class EmailNotifierConfig(FrozenModel):
+    """Alerts of a flow sent by email (SMTP), in French, to the people who follow it."""
+
+    host: str
+    port: Annotated[int, Field(gt=0, lt=65536)] = 25
+    sender: str = Field(alias="from", min_length=3)
+    to: Annotated[tuple[str, ...], Field(min_length=1)]
+    starttls: bool = True
+    username: str | None = None
+    password: SecretValue | None = None
+    timeout_s: PositiveSeconds = 30.0
+
+
+class NotifyConfig(FrozenModel):
+    """Where a flow's alerts go besides the log: an email and/or a command that reads the
+    alert as JSON on its standard input (an argument list, run without a shell)."""
+
+    email: EmailNotifierConfig | None = None
+    command: tuple[str, ...] | None = Field(default=None, min_length=1)
+    command_timeout_s: PositiveSeconds = 30.0
+
+
 class FlowConfig(FrozenModel):
     """One folder tree with one set of sending options."""
 
@@ -142,6 +164,7 @@ class FlowConfig(FrozenModel):
     allow_duplicates: bool = False
     duplicate_window_days: Annotated[int, Field(ge=0)] = 90
     validation: ValidationRules = ValidationRules()
+    notify: NotifyConfig = NotifyConfig()
 
     @model_validator(mode="after")
     def _lrar_needs_return_address(self) -> FlowConfig:
@@ -164,6 +187,50 @@ class LedgerConfig(FrozenModel):
     path: ConfigPath
 
 
+class HorizonDays(FrozenModel):
+    """Days after its deposit a letter is followed at most, per sending type."""
+
+    STD: Annotated[float, Field(gt=0)] = 10.0
+    LRE: Annotated[float, Field(gt=0)] = 30.0
+    LRAR: Annotated[float, Field(gt=0)] = 30.0
+
+
+class TrackingConfig(FrozenModel):
+    """Following deposited letters until their final status (issue 6).
+
+    `time_scale` divides every delay of the poll schedule, as the emulator's `--speed`
+    divides its simulated delays: 1 in production.
+    """
+
+    time_scale: Annotated[float, Field(gt=0)] = 1.0
+    horizon_days: HorizonDays = HorizonDays()
+    overdue_after_hours: Annotated[float, Field(gt=0)] = 48.0
+    max_concurrent_polls: Annotated[int, Field(ge=1, le=32)] = 4
+
+
+class StatusPageConfig(FrozenModel):
+    """The read-only status page: on the loopback interface unless said otherwise."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1:7010"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise ValueError(f'expected HOST:PORT, e.g. "127.0.0.1:7010", got "{value}"')
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
 class LoggingConfig(FrozenModel):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
@@ -178,6 +245,8 @@ class Config(FrozenModel):
     intake: IntakeConfig = IntakeConfig()
     ledger: LedgerConfig = Field(default_factory=lambda: {"path": "state/ledger.sqlite3"})
     logging: LoggingConfig = LoggingConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    status_page: StatusPageConfig = StatusPageConfig()
 
     @field_validator("flows")
     @classmethod

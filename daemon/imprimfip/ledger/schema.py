@@ -37,6 +37,45 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX transitions_by_letter ON transitions (letter_id);
     """,
+    # 2: status tracking (issue 6). `tracking` holds each deposited letter's poll schedule
+    # (next_poll_at NULL once it is no longer followed: `ended` says why); `status_history`
+    # every status change seen, reference '' for the file itself; `alerts` each alert once
+    # per (letter, key), with the channels still to notify and when to try them again.
+    """
+    CREATE TABLE tracking (
+        letter_id INTEGER PRIMARY KEY REFERENCES letters (id),
+        sending_type TEXT NOT NULL,
+        deposited_at TEXT NOT NULL,
+        next_poll_at TEXT,
+        polls INTEGER NOT NULL DEFAULT 0,
+        last_poll_at TEXT,
+        ended TEXT
+    );
+    CREATE INDEX tracking_due ON tracking (next_poll_at);
+    CREATE TABLE status_history (
+        id INTEGER PRIMARY KEY,
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        reference TEXT NOT NULL,
+        status TEXT NOT NULL,
+        status_date TEXT,
+        message TEXT NOT NULL DEFAULT '',
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX status_history_by_letter ON status_history (letter_id, reference, id);
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        pending TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        UNIQUE (letter_id, key)
+    );
+    CREATE INDEX alerts_to_notify ON alerts (next_attempt_at);
+    """,
 )
 
 

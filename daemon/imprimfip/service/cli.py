@@ -11,7 +11,7 @@ from imprimfip import __version__
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
 from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import demo, logs, resolve
+from imprimfip.service import demo, logs, resolve, status
 from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
 from imprimfip.validation import command
@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resolve.add_arguments(resolve_parser)
     resolve_parser.set_defaults(handler=resolve.run)
+    status_parser = commands.add_parser(
+        "status", help="list the letters with their latest IMPRIM'FIP status"
+    )
+    status.add_arguments(status_parser)
+    status_parser.set_defaults(handler=status.run)
     return parser
 
 

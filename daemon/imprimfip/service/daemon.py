@@ -22,6 +22,7 @@ from imprimfip.intake.inbox import Inbox
 from imprimfip.intake.mounts import is_network
 from imprimfip.ledger import Ledger
 from imprimfip.outputs import notes_fr
+from imprimfip.tracking.tracker import Tracker
 from imprimfip.validation.pool import ValidatorPool
 
 log = structlog.get_logger(__name__)
@@ -143,6 +144,7 @@ class Daemon:
             )
             for s in self.stations
         ]
+        tracker = Tracker(self.config, ledger, client)
         loops: list[asyncio.Task[None]] = []
         try:
             for station in self.stations:
@@ -156,6 +158,7 @@ class Daemon:
                 inbox.start()
                 loops.append(asyncio.create_task(self._intake(courier, station, inbox)))
             loops.append(asyncio.create_task(self._settle_uncertain(courier)))
+            loops.extend(await tracker.start())
             log.info(
                 "daemon_started",
                 flows=[s.flow.name for s in self.stations],
@@ -167,6 +170,7 @@ class Daemon:
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
+            await tracker.stop()
             for inbox in inboxes:
                 inbox.stop()
             await self._drain(courier)

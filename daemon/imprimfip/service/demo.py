@@ -10,11 +10,13 @@ import argparse
 import asyncio
 import os
 import shutil
+import socket
 from importlib import resources
 from pathlib import Path
 
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
+from imprimfip.outputs.report_csv import FILE_NAME
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import SandboxSettings
 from imprimfip.service import logs
@@ -39,6 +41,13 @@ password = {{ env = "IMPRIMFIP_PASSWORD", optional = true }}
 
 [intake]
 rescan_seconds = 10
+
+[tracking]
+# The emulator lives {speed:g} times faster than real life: so does the poll schedule.
+time_scale = {speed}
+
+[status_page]
+listen = "127.0.0.1:{page_port}"
 
 [ledger]
 path = "state/ledger.sqlite3"
@@ -82,13 +91,23 @@ def _drop_samples(root: Path) -> None:
         os.replace(temporary, inbox / name)
 
 
-def _banner(root: Path, api_url: str) -> str:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _banner(root: Path, api_url: str, page_url: str) -> str:
+    flows = sorted(set(SAMPLES.values()))
     lines = [
         "",
         "IMPRIM'FIP demo: the emulator answers at " + api_url,
         f"Demo folder: {root}",
         "Save a PDF into one of these inboxes and watch it move to done/ or error/:",
-        *(f"  {flow}: {root / 'spool' / flow / 'inbox'}" for flow in sorted(set(SAMPLES.values()))),
+        *(f"  {flow}: {root / 'spool' / flow / 'inbox'}" for flow in flows),
+        "Follow each letter's life (a day passes in seconds) on the status page, " + page_url,
+        "and in each flow's CSV report:",
+        *(f"  {flow}: {root / 'spool' / flow / FILE_NAME}" for flow in flows),
         "Three sample letters are being saved now (one is not really a PDF).",
         "Press Ctrl-C to stop.",
         "",
@@ -116,14 +135,16 @@ def run(args: argparse.Namespace) -> int:
     root.mkdir(parents=True, exist_ok=True)
     logs.configure("info", "console")
     with running_sandbox(SandboxSettings(port=0, speed=args.speed)) as sandbox:
-        config_path.write_text(CONFIG.format(api_url=sandbox.api_url), encoding="utf-8")
+        port = _free_port()
+        text = CONFIG.format(api_url=sandbox.api_url, speed=args.speed, page_port=port)
+        config_path.write_text(text, encoding="utf-8")
         try:
             config = load_config(config_path)
         except ConfigError as error:
             return report_config_error(error)
 
         def started() -> None:
-            print(_banner(root, sandbox.api_url), flush=True)
+            print(_banner(root, sandbox.api_url, f"http://127.0.0.1:{port}/"), flush=True)
             _drop_samples(root)
 
         asyncio.run(run_daemon(config, on_started=started))

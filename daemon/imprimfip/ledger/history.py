@@ -1,0 +1,318 @@
+"""The ledger's tracking tables (migration 2): poll schedule, status history, alerts.
+
+Companion of `Ledger`: same connection, same rule that a method commits before it returns.
+Times are stored as ISO 8601 UTC strings with microseconds, so they sort as text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from imprimfip.ledger.states import LetterState
+from imprimfip.ledger.store import Ledger, Letter
+
+FILE = ""  # the reference of the file's own status in status_history
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Status:
+    """A status as IMPRIM'FIP gave it: of the file (reference FILE) or of one document."""
+
+    reference: str
+    status: str
+    date: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Seen(Status):
+    """A status change as recorded, with the moment the daemon saw it."""
+
+    seen_at: str
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A letter being followed: its schedule and who it is."""
+
+    letter_id: int
+    flow: str
+    name: str
+    internal_ref: str
+    sending_type: str
+    deposited_at: datetime
+    polls: int
+    next_poll_at: datetime | None
+    ended: str | None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert as stored: `body` is the JSON object sent to notifiers."""
+
+    id: int
+    letter_id: int
+    key: str
+    kind: str
+    body: dict[str, Any]
+    pending: tuple[str, ...]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one answered status call changes: recorded in one transaction."""
+
+    changes: tuple[Status, ...]
+    next_poll_at: datetime | None
+    ended: str | None
+    alerts: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = ()
+
+
+class History:
+    """Reads and writes the tracking tables of one `Ledger`."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._db = ledger.connection
+
+    def last_transition(self) -> int:
+        row = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM transitions").fetchone()
+        return int(row[0])
+
+    def deposits_since(self, transition_id: int) -> tuple[list[Letter], int]:
+        """Letters that became `done` after `transition_id`, and the new cursor."""
+        rows = self._db.execute(
+            "SELECT id, letter_id FROM transitions WHERE id > ? AND to_state = ? ORDER BY id",
+            (transition_id, LetterState.DONE),
+        ).fetchall()
+        cursor = rows[-1]["id"] if rows else transition_id
+        return [self.ledger.get(row["letter_id"]) for row in rows], cursor
+
+    def letters(self, *states: LetterState, flow: str | None = None) -> list[Letter]:
+        """Letters in `states` (of one flow or all), in one query, oldest first."""
+        columns = ", ".join(f.name for f in fields(Letter))
+        query = f"SELECT {columns} FROM letters WHERE state IN ({', '.join('?' * len(states))})"
+        params: list[object] = list(states)
+        if flow is not None:
+            query, params = query + " AND flow = ?", [*params, flow]
+        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [Letter(**{**dict(row), "state": LetterState(row["state"])}) for row in rows]
+
+    def untracked(self) -> list[Letter]:
+        """Deposited letters that are not followed yet (at start, and after an upgrade)."""
+        rows = self._db.execute(
+            "SELECT l.id FROM letters l LEFT JOIN tracking t ON t.letter_id = l.id "
+            "WHERE l.state = ? AND l.internal_ref IS NOT NULL AND t.letter_id IS NULL "
+            "ORDER BY l.id",
+            (LetterState.DONE,),
+        )
+        return [self.ledger.get(row[0]) for row in rows.fetchall()]
+
+    def enroll(
+        self, letter_id: int, sending_type: str, deposited_at: datetime, next_poll_at: datetime
+    ) -> bool:
+        """Start following a letter; False if it already was (enrolling is idempotent)."""
+        with self.ledger.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO tracking (letter_id, sending_type, deposited_at, "
+                "next_poll_at) VALUES (?, ?, ?, ?)",
+                (letter_id, sending_type, iso(deposited_at), iso(next_poll_at)),
+            )
+        return cursor.rowcount == 1
+
+    def due(self, now: datetime, limit: int) -> list[Tracked]:
+        """Followed letters whose next poll is at or before `now`, the most overdue first."""
+        return self._tracked(
+            "t.next_poll_at IS NOT NULL AND t.next_poll_at <= ? ORDER BY t.next_poll_at LIMIT ?",
+            (iso(now), limit),
+        )
+
+    def tracked(self, letter_id: int) -> Tracked:
+        [found] = self._tracked("t.letter_id = ?", (letter_id,))
+        return found
+
+    def _tracked(self, where: str, params: tuple[object, ...]) -> list[Tracked]:
+        rows = self._db.execute(
+            "SELECT t.*, l.flow, l.name, l.internal_ref FROM tracking t "
+            f"JOIN letters l ON l.id = t.letter_id WHERE {where}",
+            params,
+        )
+        return [
+            Tracked(
+                letter_id=row["letter_id"],
+                flow=row["flow"],
+                name=row["name"],
+                internal_ref=row["internal_ref"],
+                sending_type=row["sending_type"],
+                deposited_at=moment(row["deposited_at"]),
+                polls=row["polls"],
+                next_poll_at=moment(row["next_poll_at"]) if row["next_poll_at"] else None,
+                ended=row["ended"],
+            )
+            for row in rows.fetchall()
+        ]
+
+    def next_due(self) -> datetime | None:
+        row = self._db.execute("SELECT MIN(next_poll_at) FROM tracking").fetchone()
+        return moment(row[0]) if row[0] else None
+
+    def latest(
+        self, letter_id: int | None = None, *, flow: str | None = None
+    ) -> dict[int, dict[str, Status]]:
+        """The latest status of each file and document, by letter id then reference: of
+        one letter, of one flow's letters, or of all."""
+        where, params = _scope("h", letter_id, flow)
+        rows = self._db.execute(
+            "SELECT h.* FROM status_history h JOIN (SELECT MAX(id) AS id FROM status_history "
+            "GROUP BY letter_id, reference) m ON m.id = h.id "
+            f"JOIN letters l ON l.id = h.letter_id WHERE {where} ORDER BY h.id",
+            params,
+        )
+        found: dict[int, dict[str, Status]] = {}
+        for row in rows.fetchall():
+            found.setdefault(row["letter_id"], {})[row["reference"]] = Status(
+                row["reference"], row["status"], row["status_date"], row["message"]
+            )
+        return found
+
+    def history(self, letter_id: int) -> list[Seen]:
+        """Every status change recorded for a letter, in the order seen."""
+        rows = self._db.execute(
+            "SELECT * FROM status_history WHERE letter_id = ? ORDER BY id", (letter_id,)
+        )
+        return [
+            Seen(r["reference"], r["status"], r["status_date"], r["message"], r["seen_at"])
+            for r in rows.fetchall()
+        ]
+
+    def record(self, letter_id: int, now: datetime, outcome: Outcome) -> list[AlertRow]:
+        """Record an answered poll: its changes, the next poll, new alerts (each once).
+
+        Returns the alerts raised now; an alert whose key was raised before is ignored.
+        """
+        seen_at = iso(now)
+        raised = []
+        with self.ledger.transaction() as db:
+            db.executemany(
+                "INSERT INTO status_history (letter_id, reference, status, status_date, "
+                "message, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (letter_id, c.reference, c.status, c.date, c.message, seen_at)
+                    for c in outcome.changes
+                ],
+            )
+            db.execute(
+                "UPDATE tracking SET polls = polls + 1, last_poll_at = ?, next_poll_at = ?, "
+                "ended = ? WHERE letter_id = ?",
+                (
+                    seen_at,
+                    iso(outcome.next_poll_at) if outcome.next_poll_at else None,
+                    outcome.ended,
+                    letter_id,
+                ),
+            )
+            for key, kind, body, channels in outcome.alerts:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO alerts (letter_id, key, kind, raised_at, body, "
+                    "pending, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        letter_id,
+                        key,
+                        kind,
+                        seen_at,
+                        json.dumps(body, ensure_ascii=False),
+                        ",".join(channels),
+                        seen_at if channels else None,
+                    ),
+                )
+                if cursor.rowcount == 1:
+                    raised.append(
+                        AlertRow(cursor.lastrowid or 0, letter_id, key, kind, body, channels, 0)
+                    )
+        return raised
+
+    def stop_following(self, letter_id: int, ended: str) -> None:
+        with self.ledger.transaction() as db:
+            db.execute(
+                "UPDATE tracking SET next_poll_at = NULL, ended = ? WHERE letter_id = ?",
+                (ended, letter_id),
+            )
+
+    def reschedule(self, letter_id: int, next_poll_at: datetime) -> None:
+        """Move a letter's next poll (its poll could not be answered)."""
+        with self.ledger.transaction() as db:
+            db.execute(
+                "UPDATE tracking SET next_poll_at = ? WHERE letter_id = ?",
+                (iso(next_poll_at), letter_id),
+            )
+
+    def alerts_to_notify(self, now: datetime) -> list[AlertRow]:
+        rows = self._db.execute(
+            "SELECT * FROM alerts WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? "
+            "ORDER BY id",
+            (iso(now),),
+        )
+        return [_alert(row) for row in rows.fetchall()]
+
+    def notification_done(
+        self, alert_id: int, pending: tuple[str, ...], next_attempt_at: datetime | None
+    ) -> None:
+        """Record a notification attempt: the channels still pending and when to retry."""
+        with self.ledger.transaction() as db:
+            db.execute(
+                "UPDATE alerts SET pending = ?, attempts = attempts + 1, next_attempt_at = ? "
+                "WHERE id = ?",
+                (",".join(pending), iso(next_attempt_at) if next_attempt_at else None, alert_id),
+            )
+
+    def alerts(self, *, flow: str | None = None) -> dict[int, list[AlertRow]]:
+        """The alerts raised, by letter id (of one flow's letters, or all)."""
+        where, params = _scope("a", None, flow)
+        rows = self._db.execute(
+            f"SELECT a.* FROM alerts a JOIN letters l ON l.id = a.letter_id WHERE {where} "
+            "ORDER BY a.id",
+            params,
+        )
+        found: dict[int, list[AlertRow]] = {}
+        for row in rows.fetchall():
+            found.setdefault(row["letter_id"], []).append(_alert(row))
+        return found
+
+    def schedules(self, *, flow: str | None = None) -> dict[int, Tracked]:
+        """The followed letters, by letter id (of one flow, or all)."""
+        where, params = _scope("t", None, flow)
+        return {t.letter_id: t for t in self._tracked(where, params)}
+
+
+def _scope(table: str, letter_id: int | None, flow: str | None) -> tuple[str, tuple[object, ...]]:
+    """A WHERE clause on `table` (joined with letters as `l`) for one letter or one flow."""
+    if letter_id is not None:
+        return f"{table}.letter_id = ?", (letter_id,)
+    if flow is not None:
+        return "l.flow = ?", (flow,)
+    return "1", ()
+
+
+def _alert(row: Any) -> AlertRow:
+    pending = tuple(p for p in (row["pending"] or "").split(",") if p)
+    return AlertRow(
+        row["id"],
+        row["letter_id"],
+        row["key"],
+        row["kind"],
+        json.loads(row["body"]),
+        pending,
+        row["attempts"],
+    )

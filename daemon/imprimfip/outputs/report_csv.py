@@ -1,0 +1,102 @@
+"""The CSV report of a flow, for staff: opened in a spreadsheet by a double click (issue 6).
+
+UTF-8 with a byte order mark (so Excel reads the accents right), `;` between fields (the
+separator of French spreadsheets), French headers and dates, one row per letter, the latest
+deposit first. The file sits in the flow's root folder and is replaced atomically (written
+beside it, then renamed), so a reader never sees half of it. `Reports` rewrites a flow's
+report when something of it changed, at most once a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import structlog
+
+from imprimfip.config.model import FlowConfig
+from imprimfip.outputs.moves import write_atomic
+from imprimfip.tracking.letters import Line
+from imprimfip.tracking.messages_fr import SENDING_TYPES, french_date
+
+log = structlog.get_logger(__name__)
+
+FILE_NAME = "suivi-des-envois.csv"
+HEADERS = (
+    "date de dépôt",
+    "fichier",
+    "référence IMPRIM'FIP",
+    "type d'envoi",
+    "statut",
+    "date du statut",
+    "message",
+    "référence du pli",
+)
+MIN_INTERVAL_S = 1.0
+
+
+def report_path(flow: FlowConfig) -> Path:
+    return flow.root / FILE_NAME
+
+
+def render(lines: Iterable[Line]) -> bytes:
+    """The whole report as bytes: BOM, `;`, CRLF line ends, as spreadsheets expect."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for line in lines:
+        writer.writerow(
+            (
+                french_date(line.deposited_at) if line.deposited_at else "",
+                line.file,
+                line.internal_ref or "",
+                SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
+                line.status,
+                french_date(line.status_date) if line.status_date else "",
+                line.message,
+                line.reference,
+            )
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+class Reports:
+    """Keeps every flow's report up to date; `mark(flow)` when something of it changed."""
+
+    def __init__(self, flows: Iterable[FlowConfig], lines: Callable[[str], list[Line]]) -> None:
+        self._flows = {flow.name: flow for flow in flows}
+        self._lines = lines
+        self._dirty = set(self._flows)
+        self._changed = asyncio.Event()
+        self._changed.set()
+
+    def mark(self, flow: str) -> None:
+        if flow in self._flows:
+            self._dirty.add(flow)
+            self._changed.set()
+
+    def write(self, flow: str) -> bool:
+        """Rewrite one flow's report now; False (and logged) if the file cannot be written,
+        for instance while a spreadsheet holds it open on a Windows share."""
+        path = report_path(self._flows[flow])
+        try:
+            write_atomic(path, render(self._lines(flow)))
+        except OSError as exc:
+            log.warning("report_not_written", flow=flow, path=str(path), error=str(exc))
+            return False
+        return True
+
+    async def run(self) -> None:
+        """Rewrite what changed, at most once every MIN_INTERVAL_S; run until cancelled."""
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            for flow in sorted(self._dirty):
+                self._dirty.discard(flow)
+                if not self.write(flow):
+                    self._dirty.add(flow)
+                    self._changed.set()
+            await asyncio.sleep(MIN_INTERVAL_S)

@@ -1,0 +1,94 @@
+"""Which alerts the statuses of a letter call for (each is kept once by the ledger)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from imprimfip.ledger.history import FILE, Status, Tracked
+from imprimfip.tracking import finality as f
+from imprimfip.tracking.alerts import alerts_for, body
+from imprimfip.tracking.schedule import Timing
+from tests.tracking.replay import DEPOSIT
+
+TIMING = Timing()
+REF = "lettre_03032025100000@demo.pdf"
+
+
+def tracked(sending_type: str = "STD") -> Tracked:
+    return Tracked(1, "courrier", "lettre.pdf", REF, sending_type, DEPOSIT, 1, None, None)
+
+
+def statuses(file: str | None, **documents: str) -> dict[str, Status]:
+    found = {FILE: Status(FILE, file, None, "motif du fichier")} if file else {}
+    for ref, status in documents.items():
+        found[ref] = Status(ref, status, None, f"motif de {ref}")
+    return found
+
+
+def keys(latest: dict[str, Status], hours: float = 1, sending_type: str = "STD") -> set[str]:
+    now = DEPOSIT + timedelta(hours=hours)
+    return {(a.key, a.kind) for a in alerts_for(tracked(sending_type), latest, now, TIMING)}
+
+
+def test_a_file_in_error_is_one_alert_not_one_per_document():
+    assert keys(statuses(f.ERROR, A=f.ERROR, B=f.ERROR)) == {("error:", "file_error")}
+
+
+def test_submitted_with_errors_is_one_alert_per_document_in_error():
+    latest = statuses(f.SUBMITTED_WITH_ERRORS, A=f.ERROR, B=f.WAITING, C=f.ERROR)
+    assert keys(latest) == {
+        ("error:A", "submitted_with_errors"),
+        ("error:C", "submitted_with_errors"),
+    }
+    assert keys(statuses(f.SUBMITTED_WITH_ERRORS)) == {("error:", "submitted_with_errors")}
+
+
+def test_a_document_in_error_later_is_a_document_error():
+    assert keys(statuses(f.SUBMITTED, A=f.SHIPPED, B=f.ERROR)) == {("error:B", "document_error")}
+
+
+def test_refused_neglected_and_undelivered_registered_letters():
+    latest = statuses(f.SUBMITTED, A=f.REFUSED, B=f.NEGLECTED, C=f.DELIVERY_FAILED, D=f.DELIVERED)
+    assert keys(latest, sending_type="LRAR") == {
+        ("delivery:A", "refused"),
+        ("delivery:B", "neglected"),
+        ("delivery:C", "delivery_failed"),
+    }
+
+
+def test_overdue_only_after_two_days_and_only_if_something_is_not_handed_over():
+    waiting = statuses(f.SUBMITTED, A=f.WAITING)
+    assert keys(waiting, hours=47.9) == set()
+    assert keys(waiting, hours=48) == {("overdue", "overdue")}
+    assert keys(statuses(None), hours=50) == {("overdue", "overdue")}
+    assert keys(statuses(f.SUBMITTED, A=f.SHIPPED), hours=50) == set()
+    assert ("overdue", "overdue") not in keys(statuses(f.ERROR), hours=50)
+
+
+def test_the_overdue_age_follows_time_scale():
+    fast = Timing(time_scale=3600)
+    latest = statuses(f.SUBMITTED, A=f.WAITING)
+    now = DEPOSIT + timedelta(seconds=48)
+    assert [a.kind for a in alerts_for(tracked(), latest, now, fast)] == ["overdue"]
+
+
+def test_the_alert_body_has_facts_for_scripts_and_a_french_text_for_people():
+    [alert] = alerts_for(tracked(), statuses(f.ERROR), DEPOSIT, TIMING)
+    sent = body(alert, tracked(), DEPOSIT)
+    assert sent["kind"] == "file_error"
+    assert sent["file"] == "lettre.pdf"
+    assert sent["internal_ref"] == REF
+    assert sent["message"] == "motif du fichier"
+    assert "« lettre.pdf » a été refusé par IMPRIM'FIP" in sent["text"]
+    assert "motif du fichier" in sent["text"]
+    assert sent["subject"] == "[IMPRIM'FIP] Fichier refusé par IMPRIM'FIP : lettre.pdf"
+
+
+def test_a_mono_document_letter_is_named_without_its_reference_a_multi_document_one_with():
+    mono = alerts_for(tracked(), statuses(f.SUBMITTED, **{REF: f.ERROR}), DEPOSIT, TIMING)
+    assert body(mono[0], tracked(), DEPOSIT)["reference"] == ""
+    assert "(pli" not in body(mono[0], tracked(), DEPOSIT)["text"]
+    multi = alerts_for(tracked(), statuses(f.SUBMITTED, P7=f.REFUSED), DEPOSIT, TIMING)
+    sent = body(multi[0], tracked("LRAR"), DEPOSIT)
+    assert sent["reference"] == "P7"
+    assert "« lettre.pdf » (pli P7) a été refusé par son destinataire" in sent["text"]

@@ -1,0 +1,103 @@
+"""Each letter as staff see it: one line per letter, and why it needs attention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from imprimfip.ledger import Letter, LetterState
+from imprimfip.ledger.history import FILE, AlertRow, Status, Tracked
+from imprimfip.tracking import finality as f
+from imprimfip.tracking import messages_fr
+from imprimfip.tracking.letters import lines_of
+from imprimfip.tracking.schedule import Timing
+from tests.tracking.replay import DEPOSIT
+
+REF = "lettre_03032025100000@demo.pdf"
+DATE = "2025-03-04T10:15:00+01:00"
+
+
+def letter(state: LetterState = LetterState.DONE) -> Letter:
+    return Letter(
+        1,
+        "courrier",
+        "lettre.pdf",
+        state,
+        None,
+        None,
+        None,
+        "lettre_000001.pdf",
+        REF,
+        None,
+        None,
+        None,
+        DEPOSIT.isoformat(),
+        None,
+        None,
+        "x",
+        "x",
+    )
+
+
+def tracked(ended: str | None = None) -> Tracked:
+    return Tracked(
+        1, "courrier", "lettre.pdf", REF, "STD", DEPOSIT, 2, None if ended else DEPOSIT, ended
+    )
+
+
+def alert(key: str) -> AlertRow:
+    return AlertRow(1, 1, key, key, {}, (), 0)
+
+
+def statuses(file: str, **documents: str) -> dict[str, Status]:
+    found = {FILE: Status(FILE, file, DATE, "")}
+    found.update({ref: Status(ref, s, DATE, f"message {ref}") for ref, s in documents.items()})
+    return found
+
+
+def test_a_letter_not_analysed_yet_reads_as_received_at_its_deposit():
+    [line] = lines_of(letter(), tracked(), {}, [], Timing())
+    assert (line.status, line.status_date, line.attention) == (messages_fr.RECEIVED, DEPOSIT, None)
+    assert line.followed
+
+
+def test_a_mono_document_letter_shows_its_document_status_without_a_reference():
+    [line] = lines_of(letter(), tracked(), statuses(f.SUBMITTED, **{REF: f.SHIPPED}), [], Timing())
+    assert (line.status, line.reference, line.attention) == (f.SHIPPED, "", None)
+    assert line.status_date is not None and line.status_date.isoformat() == DATE
+
+
+def test_a_multi_document_file_is_one_line_per_business_reference():
+    latest = statuses(f.SUBMITTED_WITH_ERRORS, P1=f.SHIPPED, P2=f.ERROR)
+    lines = lines_of(letter(), tracked(), latest, [alert("error:P2")], Timing())
+    assert [(x.reference, x.status, x.attention) for x in lines] == [
+        ("P1", f.SHIPPED, None),
+        ("P2", f.ERROR, "error"),
+    ]
+
+
+def test_why_a_letter_needs_attention():
+    waiting = statuses(f.SUBMITTED, **{REF: f.WAITING})
+    [overdue] = lines_of(letter(), tracked(), waiting, [alert("overdue")], Timing())
+    assert overdue.attention == "overdue"
+    shipped = statuses(f.SUBMITTED, **{REF: f.SHIPPED})
+    [late_but_shipped] = lines_of(letter(), tracked(), shipped, [alert("overdue")], Timing())
+    assert late_but_shipped.attention is None
+    [refused] = lines_of(
+        letter(), tracked(), statuses(f.SUBMITTED, **{REF: f.REFUSED}), [], Timing()
+    )
+    assert refused.attention == "delivery"
+    [failed] = lines_of(letter(), tracked(), statuses(f.ERROR), [], Timing())
+    assert (failed.status, failed.attention) == (f.ERROR, "error")
+
+
+def test_an_uncertain_deposit_and_a_letter_no_longer_followed():
+    [uncertain] = lines_of(letter(LetterState.UNCERTAIN), None, {}, [], Timing())
+    assert (uncertain.status, uncertain.attention) == (messages_fr.UNCERTAIN, "uncertain")
+    [given_up] = lines_of(
+        letter(), tracked("horizon"), statuses(f.SUBMITTED, **{REF: f.WAITING}), [], Timing()
+    )
+    assert given_up.attention == "not_followed"
+    assert given_up.message == "Plus suivi : aucun statut final 10 jours après le dépôt."
+    assert not given_up.followed
+    assert given_up.deposited_at == DEPOSIT
+    assert given_up.status_date is not None and given_up.status_date - DEPOSIT > timedelta(0)
