@@ -101,7 +101,7 @@ async def test_the_email_is_sent_in_french_and_a_channel_that_worked_is_not_sent
         email = {
             "host": "127.0.0.1",
             "port": smtp.port,
-            "from": "imprimfip@mairie.fr",
+            "sender": "imprimfip@mairie.fr",
             "to": ["courrier@mairie.fr"],
             "starttls": False,
         }

@@ -129,7 +129,7 @@ class EmailNotifierConfig(FrozenModel):
 
     host: str
     port: Annotated[int, Field(gt=0, lt=65536)] = 25
-    sender: str = Field(alias="from", min_length=3)
+    sender: Annotated[str, Field(min_length=3)]
     to: Annotated[tuple[str, ...], Field(min_length=1)]
     starttls: bool = True
     username: str | None = None
