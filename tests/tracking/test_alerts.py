@@ -65,6 +65,15 @@ def test_overdue_only_after_two_days_and_only_if_something_is_not_handed_over():
     assert ("overdue", "overdue") not in keys(statuses(f.ERROR), hours=50)
 
 
+def test_an_overdue_alert_shows_the_status_of_what_is_still_waiting():
+    latest = statuses(f.SUBMITTED, A=f.SHIPPED, B=f.IN_PRODUCTION)
+    now = DEPOSIT + timedelta(hours=48)
+    [alert] = alerts_for(tracked(), latest, now, TIMING)
+    assert (alert.kind, alert.status) == ("overdue", f.IN_PRODUCTION)
+    [unanalysed] = alerts_for(tracked(), statuses(f.SUBMITTING), now, TIMING)
+    assert unanalysed.status == f.SUBMITTING
+
+
 def test_the_overdue_age_follows_time_scale():
     fast = Timing(time_scale=3600)
     latest = statuses(f.SUBMITTED, A=f.WAITING)

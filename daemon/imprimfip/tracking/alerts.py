@@ -61,9 +61,17 @@ def alerts_for(
             found.append(Alert(f"delivery:{ref}", kind, ref, status.status, status.message))
     late = timing.age(tracked.deposited_at, now) >= timing.overdue_after_s
     if late and finality.awaiting_hand_over(file_status(latest), documents(latest)):
-        current = latest.get(FILE)
-        found.append(Alert("overdue", "overdue", FILE, current.status if current else "", ""))
+        found.append(Alert("overdue", "overdue", FILE, _waiting_status(latest), ""))
     return found
+
+
+def _waiting_status(latest: Mapping[str, Status]) -> str:
+    """The status to show for a late letter: of a document still waiting, else the file's."""
+    for ref, status in latest.items():
+        if ref != FILE and finality.awaiting_hand_over(finality.SUBMITTED, [status.status]):
+            return status.status
+    current = latest.get(FILE)
+    return current.status if current else ""
 
 
 def _errors(latest: Mapping[str, Status]) -> list[Alert]:
