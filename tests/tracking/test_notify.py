@@ -11,7 +11,7 @@ from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History, Outcome
 from imprimfip.tracking import alerts
 from imprimfip.tracking.notify import MAX_ATTEMPTS, Notifier, channels, retry_at, run_command
-from tests.api.letters import std
+from tests.api.letters import lrar, std
 from tests.fixtures.waiting import async_wait_until
 from tests.tracking.harness import tracking
 from tests.tracking.smtp import SmtpServer
@@ -123,3 +123,20 @@ async def test_the_email_is_sent_in_french_and_a_channel_that_worked_is_not_sent
     assert smtp.recipients == [["courrier@mairie.fr"]]
     assert message["Subject"] == "[IMPRIM'FIP] Courrier non expédié après 2 jours : lettre.pdf"
     assert "« lettre.pdf » n'est toujours pas remis" in message.get_content()
+
+
+async def test_a_refused_registered_letter_raises_one_alert(tmp_path, make_sandbox):
+    box = make_sandbox(refused_rate=1.0)
+    before = alerts.RAISED[("recommande", "refused")]
+    async with tracking(tmp_path, box) as harness:
+        ids = [await harness.deposit(lrar(f"recommande-{n}.pdf")) for n in range(2)]
+        await harness.until_all_ended(len(ids))
+
+        raised = harness.history.alerts()
+        assert {letter_id: [a.kind for a in found] for letter_id, found in raised.items()} == {
+            letter_id: ["refused"] for letter_id in ids
+        }
+        [alert] = raised[ids[0]]
+        assert alert.body["status"] == "Refusé"
+        assert "a été refusé par son destinataire" in alert.body["text"]
+    assert alerts.RAISED[("recommande", "refused")] == before + 2

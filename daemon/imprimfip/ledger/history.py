@@ -243,21 +243,6 @@ class History:
                     )
         return raised
 
-    def stop_following(self, letter_id: int, ended: str) -> None:
-        with self.ledger.transaction() as db:
-            db.execute(
-                "UPDATE tracking SET next_poll_at = NULL, ended = ? WHERE letter_id = ?",
-                (ended, letter_id),
-            )
-
-    def reschedule(self, letter_id: int, next_poll_at: datetime) -> None:
-        """Move a letter's next poll (its poll could not be answered)."""
-        with self.ledger.transaction() as db:
-            db.execute(
-                "UPDATE tracking SET next_poll_at = ? WHERE letter_id = ?",
-                (iso(next_poll_at), letter_id),
-            )
-
     def alerts_to_notify(self, now: datetime) -> list[AlertRow]:
         rows = self._db.execute(
             "SELECT * FROM alerts WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? "
