@@ -85,10 +85,14 @@ class Courier:
         self.client = client
         self.validator = validator
         self.pause = pause
-        self._username = username
-        self._request_timeout_s = request_timeout_s
+        self.configure(username=username, request_timeout_s=request_timeout_s)
         # Letters whose request is on the wire: a stop waits for these, not for the others.
         self.sending: set[int] = set()
+
+    def configure(self, *, username: str, request_timeout_s: float) -> None:
+        """The API settings the courier itself needs (set again on a reload)."""
+        self._username = username
+        self._request_timeout_s = request_timeout_s
 
     async def deliver(self, station: Station, claimed: Claimed) -> None:
         """Validate and deposit a freshly claimed letter, then file it."""

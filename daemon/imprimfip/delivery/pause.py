@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from imprimfip.errors import ApiAuthFailed, ApiThrottled, SystemFault
 
@@ -28,10 +29,21 @@ def pause_seconds(fault: SystemFault, consecutive: int) -> float:
 
 @dataclass(frozen=True)
 class PauseState:
+    """Whether senders wait, why (in words for a sysadmin), and since when (wall clock)."""
+
     paused: bool
     reason: str
-    since: float | None
-    until: float | None
+    since: datetime | None
+
+
+def describe(fault: SystemFault) -> str:
+    """Why the daemon waits, for its status line and logs."""
+    status = fault.detail.http_status
+    if isinstance(fault, ApiAuthFailed):
+        return f"IMPRIM'FIP refuses the credentials (HTTP {status or '?'})"
+    if status:
+        return f"IMPRIM'FIP answers {status}"
+    return "IMPRIM'FIP cannot be reached"
 
 
 class Pause:
@@ -40,7 +52,7 @@ class Pause:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._until = 0.0
-        self._since: float | None = None
+        self._since: datetime | None = None
         self._reason = ""
         self._consecutive = 0
 
@@ -48,12 +60,10 @@ class Pause:
         """Record a system fault; return how long senders now wait."""
         self._consecutive += 1
         seconds = pause_seconds(fault, self._consecutive)
-        now = self._clock()
         if self._since is None:
-            self._since = now
-        self._until = max(self._until, now + seconds)
-        status = fault.detail.http_status
-        self._reason = f"{type(fault).__name__}" + (f" (HTTP {status})" if status else "")
+            self._since = datetime.now().astimezone()
+        self._until = max(self._until, self._clock() + seconds)
+        self._reason = describe(fault)
         return seconds
 
     def recovered(self) -> None:
@@ -64,8 +74,7 @@ class Pause:
         self._until = 0.0
 
     def state(self) -> PauseState:
-        paused = self._since is not None
-        return PauseState(paused, self._reason, self._since, self._until if paused else None)
+        return PauseState(self._since is not None, self._reason, self._since)
 
     async def wait_open(self) -> None:
         """Return when senders may try again."""

@@ -61,6 +61,8 @@ class Inbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.available = True
         self.watcher_restarts = 0
+        self.looks = 0
+        self.waiting = 0
         self.polling = flow.watch == "polling" or (
             flow.watch == "auto" and is_network(folders.inbox)
         )
@@ -77,6 +79,13 @@ class Inbox:
         observer.daemon = True
         observer.start()
         self._observer = observer
+
+    @property
+    def watching(self) -> bool:
+        """Events flow (or are not needed: polling, or an inbox known to be unavailable)."""
+        if self.polling or not self.available:
+            return True
+        return self._observer is not None and self._observer.is_alive()
 
     def stop(self) -> None:
         if self._observer is not None:
@@ -133,6 +142,7 @@ class Inbox:
         """Scan the inbox: the names ready to claim now, and when to look again."""
         now = self._clock()
         next_look = now + (self._poll_seconds if self.polling else self._rescan_seconds)
+        self.looks += 1
         entries = self._entries()
         if entries is None:
             return [], now + min(self._poll_seconds, self._rescan_seconds)
@@ -140,6 +150,7 @@ class Inbox:
             log.info("inbox_available_again", flow=self.flow.name)
             self.available = True
             self._supervise(renew=True)
+        self.waiting = len(entries)
         ready = []
         for name in set(self._watches) - set(entries):
             del self._watches[name]

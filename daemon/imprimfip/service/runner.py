@@ -24,20 +24,21 @@ def report_config_error(error: ConfigError) -> int:
     return ExitCode.CONFIG
 
 
-def install_stop_signals(stop: asyncio.Event) -> None:
-    """SIGTERM (systemd) and SIGINT (Ctrl-C) both ask for a clean stop."""
+def install_signals(stop: asyncio.Event, reload: asyncio.Event) -> None:
+    """SIGTERM (systemd) and SIGINT (Ctrl-C) ask for a clean stop; SIGHUP for a reload."""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload.set)
 
 
 async def run_daemon(config: Config, on_started: Callable[[], None] | None = None) -> None:
     """Run the daemon for `config` until SIGTERM or SIGINT."""
     check_ledger_location(config)
     stations = [prepare_station(config, flow) for flow in config.flows]
-    stop = asyncio.Event()
-    install_stop_signals(stop)
+    stop, reload = asyncio.Event(), asyncio.Event()
+    install_signals(stop, reload)
     daemon = Daemon(config, stations)
     if on_started is not None:
         asyncio.get_running_loop().call_soon(on_started)
-    await daemon.run(stop)
+    await daemon.run(stop, reload)

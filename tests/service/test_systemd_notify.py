@@ -1,0 +1,127 @@
+"""The daemon speaks systemd's notify protocol (issue 7): a real child process, a real
+notify socket read by the test, real signals."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fixtures.daemon import write_config
+from tests.fixtures.pdfs import make_letter
+from tests.fixtures.waiting import wait_until
+from tests.service.test_end_to_end import save
+
+
+class NotifySocket:
+    """What systemd would receive on NOTIFY_SOCKET, one datagram a message."""
+
+    def __init__(self) -> None:
+        self.address = f"@imprimfip-test-{uuid.uuid4().hex}"
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind("\0" + self.address[1:])
+        self._sock.settimeout(0.2)
+        self.messages: list[list[str]] = []
+        self._running = True
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while self._running:
+            try:
+                data = self._sock.recv(4096)
+            except TimeoutError:
+                continue
+            self.messages.append(data.decode("utf-8").split("\n"))
+
+    def lines(self) -> list[str]:
+        return [line for message in list(self.messages) for line in message]
+
+    def count(self, line: str) -> int:
+        return self.lines().count(line)
+
+    def close(self) -> None:
+        self._running = False
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+@pytest.fixture
+def notify() -> Iterator[NotifySocket]:
+    sock = NotifySocket()
+    yield sock
+    sock.close()
+
+
+SECOND_FLOW = """
+[[flows]]
+name = "recommande"
+root = "spool/recommande"
+sending_type = "STD"
+settle_seconds = 0.2
+"""
+
+
+def test_ready_status_and_regular_watchdog_pings(tmp_path, sandbox, start_daemon, notify):
+    daemon = start_daemon(
+        write_config(tmp_path, sandbox.api_url),
+        NOTIFY_SOCKET=notify.address,
+        WATCHDOG_USEC="400000",
+    )
+    wait_until(lambda: notify.count("READY=1") == 1, timeout=30)
+    wait_until(lambda: notify.count("WATCHDOG=1") >= 3, timeout=30)
+    status = [line for line in notify.lines() if line.startswith("STATUS=")]
+    assert status[0] == "STATUS=0 waiting, 0 in flight"
+    assert daemon.stop() == 0
+    assert "STOPPING=1" in notify.lines()
+
+
+def test_reload_applies_a_valid_config_and_refuses_an_invalid_one(
+    tmp_path, sandbox, start_daemon, notify
+):
+    config = write_config(tmp_path, sandbox.api_url)
+    daemon = start_daemon(config, NOTIFY_SOCKET=notify.address)
+    wait_until(lambda: notify.count("READY=1") == 1, timeout=30)
+
+    config.write_text(config.read_text(encoding="utf-8") + SECOND_FLOW, encoding="utf-8")
+    daemon.process.send_signal(signal.SIGHUP)
+    wait_until(lambda: notify.count("READY=1") == 2, timeout=30)
+    assert notify.count("RELOADING=1") == 1
+    assert any(line.startswith("MONOTONIC_USEC=") for line in notify.lines())
+    second = tmp_path / "spool" / "recommande"
+    save(second / "inbox", "nouveau.pdf", make_letter())
+    wait_until(lambda: list(second.glob("done/*/nouveau.pdf")), timeout=30)
+
+    config.write_text(config.read_text(encoding="utf-8") + 'colour = "blue"\n', encoding="utf-8")
+    daemon.process.send_signal(signal.SIGHUP)
+    wait_until(lambda: notify.count("READY=1") == 3, timeout=30)
+    wait_until(lambda: "reload_refused" in daemon.log(), timeout=30)
+    assert "colour" in daemon.log()
+    first = tmp_path / "spool" / "courrier"
+    save(first / "inbox", "encore.pdf", make_letter(text=("encore",)))
+    wait_until(lambda: list(first.glob("done/*/encore.pdf")), timeout=30)
+    assert daemon.stop() == 0
+
+
+def test_a_stop_lets_the_upload_in_flight_finish(tmp_path, make_sandbox, start_daemon, notify):
+    sandbox = make_sandbox()
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url), NOTIFY_SOCKET=notify.address)
+    wait_until(lambda: notify.count("READY=1") == 1, timeout=30)
+    sandbox.set_faults(latency_s=2.0)
+    flow = tmp_path / "spool" / "courrier"
+    save(flow / "inbox", "lettre.pdf", make_letter())
+
+    def submitting() -> bool:
+        with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+            return db.execute("SELECT state FROM letters").fetchall() == [("submitting",)]
+
+    wait_until(submitting, timeout=30)
+    assert daemon.stop(signal.SIGTERM) == 0
+    assert "STOPPING=1" in notify.lines()
+    assert list(flow.glob("done/*/lettre.pdf"))
+    assert len(sandbox.submissions()) == 1
