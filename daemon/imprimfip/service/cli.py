@@ -11,7 +11,7 @@ from imprimfip import __version__
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
 from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import demo, logs, resolve, status
+from imprimfip.service import check_config, demo, logs, resolve, status
 from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
 from imprimfip.validation import command
@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_arguments(status_parser)
     status_parser.set_defaults(handler=status.run)
+    check_parser = commands.add_parser(
+        "check-config", help="check the config, folders, ledger and API access before starting"
+    )
+    check_config.add_arguments(check_parser)
+    check_parser.set_defaults(handler=check_config.run)
     return parser
 
 

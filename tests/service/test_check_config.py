@@ -1,0 +1,247 @@
+"""`imprimfip check-config` as a sysadmin runs it: a child process, the emulator (issue 7)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from imprimfip.config import load_config
+from imprimfip.service.checks import (
+    FolderProbe,
+    Outcome,
+    flow_checks,
+    ledger_check,
+    secret_checks,
+)
+from imprimfip.service.exitcodes import ExitCode
+from tests.fixtures.daemon import write_config
+
+FLOW = ("spool", "courrier")
+
+
+def check_config(
+    config: Path, password: str = "test-password", prefix: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "imprimfip", "check-config", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "IMPRIMFIP_PASSWORD": password, **env},
+        check=False,
+    )
+
+
+def lines(output: str) -> dict[str, tuple[str, str]]:
+    """Check name -> (outcome, detail), from lines like `FAIL  ledger: what to do`."""
+    found = {}
+    for line in output.splitlines():
+        outcome, _, rest = line.partition("  ")
+        if outcome.strip() in {o.value for o in Outcome}:
+            name, _, detail = rest.strip().partition(": ")
+            found[name] = (outcome.strip(), detail)
+    return found
+
+
+def unprivileged() -> tuple[str, ...]:
+    """Root writes anywhere; without CAP_DAC_OVERRIDE it meets permissions like the service
+    user does."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+    return (setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", "--")
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port bound but not listening: connecting to it is refused at once."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
+
+
+def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
+    result = check_config(write_config(tmp_path, sandbox.api_url))
+
+    assert result.returncode == ExitCode.OK, result.stdout + result.stderr
+    found = lines(result.stdout)
+    assert {name for name, (outcome, _) in found.items() if outcome != "ok"} <= {"user"}
+    assert found["secret api.password"] == ("ok", "present")
+    assert "will be created" in found['flow "courrier" folders'][1]
+    assert found['flow "courrier" filesystem'][0] == "ok"
+    assert found["ledger"][0] == "ok"
+    assert found["api health"][0] == "ok"
+    assert found["api credentials"] == ("ok", 'user "demo" is accepted')
+    assert "All 8 checks passed." in result.stdout
+    assert not (tmp_path / "spool").exists()
+    assert not (tmp_path / "state").exists()
+    assert sandbox.submissions() == []
+
+
+def test_a_wrong_password_fails_the_credentials_check_and_is_never_shown(tmp_path, make_sandbox):
+    box = make_sandbox(users={"demo": "right"})
+    canary = "canary-4c1d-wrong"
+    result = check_config(write_config(tmp_path, box.api_url), password=canary)
+
+    assert result.returncode == ExitCode.FAILED
+    found = lines(result.stdout)
+    assert found["api health"][0] == "ok"
+    outcome, detail = found["api credentials"]
+    assert outcome == "FAIL"
+    assert 'refused user "demo"' in detail
+    assert "HTTP 401" in detail
+    assert "username and the password" in detail
+    assert canary not in result.stdout + result.stderr
+    assert "1 of 8 checks failed" in result.stdout
+
+
+def test_a_wrong_oauth_secret_fails_the_health_check(tmp_path, make_sandbox):
+    box = make_sandbox(oauth_clients={"imprimfip": "right-secret"})
+    oauth = (
+        f'[api.oauth]\ntoken_url = "{box.base_url}/token"\nclient_id = "imprimfip"\n'
+        'client_secret = { env = "OAUTH_SECRET" }\n'
+    )
+    config = write_config(tmp_path, box.api_url, extra=oauth)
+
+    wrong = check_config(config, OAUTH_SECRET="wrong-secret")
+    right = check_config(config, OAUTH_SECRET="right-secret")
+
+    assert wrong.returncode == ExitCode.FAILED
+    outcome, detail = lines(wrong.stdout)["api health"]
+    assert outcome == "FAIL"
+    assert "client_id and client_secret" in detail
+    assert "api credentials" not in lines(wrong.stdout)
+    assert right.returncode == ExitCode.OK, right.stdout
+    assert lines(right.stdout)["secret api.oauth.client_secret"] == ("ok", "present")
+
+
+def test_unwritable_folders_are_named_with_what_to_do(tmp_path, sandbox):
+    config = write_config(tmp_path, sandbox.api_url)
+    flow = tmp_path.joinpath(*FLOW)
+    for folder in ("inbox", "processing", "done"):
+        (flow / folder).mkdir(parents=True)
+    (flow / "inbox").chmod(0o555)
+    flow.chmod(0o555)  # error/ is missing and cannot be created
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "ledger.sqlite3").write_bytes(b"")
+    (tmp_path / "state" / "ledger.sqlite3").chmod(0o444)
+    try:
+        result = check_config(config, prefix=unprivileged())
+    finally:
+        flow.chmod(0o755)
+        (flow / "inbox").chmod(0o755)
+
+    assert result.returncode == ExitCode.FAILED
+    found = lines(result.stdout)
+    outcome, detail = found['flow "courrier" folders']
+    assert outcome == "FAIL"
+    assert f"{flow / 'inbox'} is not writable by" in detail
+    assert f"{flow / 'error'} does not exist and" in detail
+    assert f"cannot create it in {flow}" in detail
+    assert str(flow / "done") not in detail
+    ledger = tmp_path / "state" / "ledger.sqlite3"
+    assert found["ledger"][0] == "FAIL"
+    assert found["ledger"][1].startswith(f"{ledger} is not writable by")
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a second filesystem")
+def test_flow_folders_on_two_filesystems_fail_with_the_stray_folder(tmp_path, sandbox):
+    config = write_config(tmp_path, sandbox.api_url)
+    flow = tmp_path.joinpath(*FLOW)
+    flow.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as elsewhere:
+        (flow / "done").symlink_to(elsewhere)
+        result = check_config(config)
+
+    assert result.returncode == ExitCode.FAILED
+    outcome, detail = lines(result.stdout)['flow "courrier" filesystem']
+    assert outcome == "FAIL"
+    assert detail.startswith(f"{flow / 'done'} not on the filesystem of {flow / 'inbox'}")
+    assert "one mount point" in detail
+
+
+def test_an_unreachable_api_fails_with_what_to_check(tmp_path, closed_port):
+    result = check_config(write_config(tmp_path, f"http://127.0.0.1:{closed_port}/api/v1"))
+
+    assert result.returncode == ExitCode.FAILED
+    found = lines(result.stdout)
+    outcome, detail = found["api health"]
+    assert outcome == "FAIL"
+    assert f"cannot use http://127.0.0.1:{closed_port}/api/v1" in detail
+    assert "check [api] base_url" in detail
+    assert "api credentials" not in found
+    assert found["ledger"][0] == "ok"
+
+
+def test_a_config_error_lists_every_mistake_and_exits_78(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text(
+        '[api]\nusername = "demo"\npassword = { env = "NOT_SET_ANYWHERE" }\n'
+        'payload_encoding = "xml"\n\n[[flows]]\nname = "courrier"\nroot = "spool"\n',
+        encoding="utf-8",
+    )
+    result = check_config(config)
+
+    assert result.returncode == ExitCode.CONFIG
+    assert "api.payload_encoding" in result.stderr
+    assert "api.password: the secret is missing" in result.stderr
+    assert result.stdout == ""
+
+
+def probe(path: str, **changes: object) -> FolderProbe:
+    fields: dict[str, object] = {
+        "path": Path(path),
+        "exists": True,
+        "nearest": Path(path),
+        "usable": True,
+        "device": 1,
+    }
+    return FolderProbe(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def test_a_ledger_on_a_network_share_fails():
+    check = ledger_check(
+        Path("/mnt/nas/state/ledger.sqlite3"), probe("/mnt/nas/state"), True, True, "uid 998"
+    )
+    assert check.outcome is Outcome.FAIL
+    assert "network filesystem" in check.detail
+    assert "/var/lib/imprimfip" in check.detail
+
+
+def test_something_standing_where_a_folder_should_be_is_named():
+    blocked = probe("/srv/f/done", exists=False, usable=False, device=None, blocker="x")
+    [folders, filesystem] = flow_checks("f", [probe("/srv/f/inbox"), blocked], "uid 998")
+    assert folders.outcome is Outcome.FAIL
+    assert folders.detail == "x: remove or rename what stands there"
+    assert filesystem.outcome is Outcome.OK
+
+
+def test_an_empty_optional_secret_is_a_warning(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMPRIMFIP_PASSWORD", raising=False)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[api]\nusername = "demo"\npassword = { env = "IMPRIMFIP_PASSWORD", optional = true }\n'
+        '[[flows]]\nname = "courrier"\nroot = "spool"\n'
+        '[flows.notify.email]\nhost = "smtp"\nsender = "a@b.c"\nto = ["d@e.f"]\n'
+        'password = { env = "SMTP_PASSWORD" }\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SMTP_PASSWORD", "s")
+    found = {check.name: check for check in secret_checks(load_config(config))}
+    assert set(found) == {
+        "secret api.password",
+        'secret flows[0] ("courrier").notify.email.password',
+    }
+    assert found["secret api.password"].outcome is Outcome.WARN
+    assert "optional = true" in found["secret api.password"].detail
+    assert found['secret flows[0] ("courrier").notify.email.password'].outcome is Outcome.OK
