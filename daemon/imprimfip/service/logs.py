@@ -1,13 +1,18 @@
 """Logging: structlog for everything, JSON lines with a syslog level prefix for journald.
 
 `journalctl -p warning` filters on the `<N>` prefix that systemd reads from each line of a
-service's standard error; on a terminal the output is readable instead.
+service's standard error; on a terminal the output is readable instead. Python's warnings
+and the traceback of a crash (main thread or another) take the same path: printed bare,
+they would reach the journal as many lines at the default priority, which `-p warning`
+hides, just when the sysadmin needs them most.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+from types import TracebackType
 from typing import Any, TextIO
 
 import structlog
@@ -31,8 +36,26 @@ def _stdlib_level(_: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def _log_crash(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    structlog.get_logger(__name__).critical("crashed", exc_info=(kind, error, trace))
+
+
+def _log_thread_crash(args: threading.ExceptHookArgs) -> None:
+    structlog.get_logger(__name__).error(
+        "thread_crashed",
+        thread=args.thread.name if args.thread is not None else None,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
+
+
 def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
-    """Set up structlog and route the stdlib loggers (httpx, watchdog) through it."""
+    """Set up structlog and route through it the stdlib loggers (httpx, watchdog), Python's
+    warnings and uncaught exceptions."""
     stream = stream or sys.stderr
     as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     shared: list[Any] = [
@@ -65,6 +88,9 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+    logging.captureWarnings(True)
+    sys.excepthook = _log_crash
+    threading.excepthook = _log_thread_crash
     # httpx logs each request URL at INFO; our client logs calls itself, without secrets.
     logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))
     logging.getLogger("httpcore").setLevel(max(numeric, logging.WARNING))
