@@ -38,6 +38,7 @@ from imprimfip.errors import (
     SystemFault,
     UnknownFile,
 )
+from imprimfip.metrics import API_CALLS
 
 T = TypeVar("T")
 Build = Callable[[dict[str, str]], httpx.Request]
@@ -114,6 +115,11 @@ class ImprimFipClient:
             event_hooks=event_hooks,
         )
         return cls(api, http, budget or Budget.from_config(api.budget))
+
+    @property
+    def budget(self) -> Budget:
+        """The subscription's rate budget this client draws from (shared on a reload)."""
+        return self._budget
 
     async def __aenter__(self) -> ImprimFipClient:
         return self
@@ -283,7 +289,7 @@ class ImprimFipClient:
                 correlation_id=ids.correlation_id,
                 now=datetime.now(UTC),
             )
-            raise _failed(log, error, self._clock() - started) from exc
+            raise _failed(log, operation, error, self._clock() - started) from exc
         log = log.bind(status=response.status_code, duration_ms=_ms(self._clock() - started))
         answer = HttpAnswer.of(response)
         if response.is_success:
@@ -293,6 +299,7 @@ class ImprimFipClient:
                 log.warning("api.unreadable_answer", problem=str(exc))
             else:
                 log.info("api.call")
+                API_CALLS.labels(operation, str(response.status_code)).inc()
                 return value, ids
         error = classify(
             operation,
@@ -304,10 +311,10 @@ class ImprimFipClient:
         if isinstance(error, ApiAuthFailed) and self._credentials.renewable(error, token):
             log.info("api.token_refused")
             raise _TokenRefused(error)
-        raise _failed(log, error, None)
+        raise _failed(log, operation, error, None)
 
 
-def _failed(log: Any, error: ApiError, duration_s: float | None) -> ApiError:
+def _failed(log: Any, operation: Operation, error: ApiError, duration_s: float | None) -> ApiError:
     """Log a failed attempt (404 of a probe is routine, the rest is worth a warning)."""
     level = log.info if isinstance(error, UnknownFile) else log.warning
     extra = {} if duration_s is None else {"duration_ms": _ms(duration_s)}
@@ -319,6 +326,7 @@ def _failed(log: Any, error: ApiError, duration_s: float | None) -> ApiError:
         message=error.detail.message,
         **extra,
     )
+    API_CALLS.labels(operation, str(error.detail.http_status or type(error).__name__)).inc()
     return error
 
 

@@ -208,11 +208,11 @@ class TrackingConfig(FrozenModel):
     max_concurrent_polls: Annotated[int, Field(ge=1, le=32)] = 4
 
 
-class StatusPageConfig(FrozenModel):
-    """The read-only status page: on the loopback interface unless said otherwise."""
+class ListenerConfig(FrozenModel):
+    """A small HTTP server of the daemon: whether it runs, and on which HOST:PORT."""
 
     enabled: bool = True
-    listen: str = "127.0.0.1:7010"
+    listen: str
 
     @field_validator("listen")
     @classmethod
@@ -231,6 +231,18 @@ class StatusPageConfig(FrozenModel):
         return int(self.listen.rpartition(":")[2])
 
 
+class StatusPageConfig(ListenerConfig):
+    """The read-only status page: on the loopback interface unless said otherwise."""
+
+    listen: str = "127.0.0.1:7010"
+
+
+class MetricsConfig(ListenerConfig):
+    """The Prometheus endpoint (GET /metrics): on the loopback interface by default."""
+
+    listen: str = "127.0.0.1:9470"
+
+
 class LoggingConfig(FrozenModel):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
@@ -247,6 +259,7 @@ class Config(FrozenModel):
     logging: LoggingConfig = LoggingConfig()
     tracking: TrackingConfig = TrackingConfig()
     status_page: StatusPageConfig = StatusPageConfig()
+    metrics: MetricsConfig = MetricsConfig()
 
     @field_validator("flows")
     @classmethod

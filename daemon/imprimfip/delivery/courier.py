@@ -20,6 +20,7 @@ from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
@@ -105,11 +106,12 @@ class Courier:
         if reasons:
             self.reject(station, letter, reasons)
             return
-        report = await self.validator.check(
-            claimed.data,
-            station.flow.validation,
-            want_address=station.flow.sending_type == "LRAR" and recipient.address is None,
-        )
+        with VALIDATION_SECONDS.labels(station.flow.name).time():
+            report = await self.validator.check(
+                claimed.data,
+                station.flow.validation,
+                want_address=station.flow.sending_type == "LRAR" and recipient.address is None,
+            )
         if report.unchecked:
             # A bug of ours stopped a rule: the letter is not to blame, nor fully checked.
             letter_log(station, letter).error("validation_incomplete", rules=report.unchecked)
@@ -188,6 +190,7 @@ class Courier:
                 crashpoints.reached("submit.answered")
             except SystemFault as fault:
                 seconds = self.pause.trip(fault)
+                PAUSES.labels(type(fault).__name__).inc()
                 logger.warning(
                     "deposit_paused",
                     fault=type(fault).__name__,
@@ -239,6 +242,7 @@ class Courier:
             final_path=str(target),
         )
         crashpoints.reached("done.row_written")
+        DEPOSITS.labels(station.flow.name, "deposited").inc()
         self.finish(station, letter)
 
     def reject(
@@ -256,6 +260,7 @@ class Courier:
         )
         letter_log(station, letter).warning("letter_rejected", codes=[r.code for r in reasons])
         crashpoints.reached("reject.row_written")
+        DEPOSITS.labels(station.flow.name, "rejected").inc()
         self.finish(station, letter)
 
     async def settle(self, station: Station, letter: Letter) -> None:
@@ -293,6 +298,7 @@ class Courier:
         letter_log(station, letter).error(
             "uncertain_held_for_a_person", submit_name=letter.submit_name
         )
+        DEPOSITS.labels(station.flow.name, "uncertain").inc()
         self.finish(station, letter)
 
     def finish(self, station: Station, letter: Letter) -> None:

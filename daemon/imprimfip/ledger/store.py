@@ -176,6 +176,11 @@ class Ledger:
             params.append(flow)
         return [self._row(row[0]) for row in self._db.execute(query + " ORDER BY id", params)]
 
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Letters by (flow, state), for the metrics."""
+        rows = self._db.execute("SELECT flow, state, count(*) FROM letters GROUP BY flow, state")
+        return {(flow, state): count for flow, state, count in rows}
+
     def unfiled(self, flow: str) -> list[Letter]:
         """Letters decided (done, rejected, held) whose filing has not been completed."""
         rows = self._db.execute(

@@ -26,7 +26,9 @@ from imprimfip.ledger import Ledger
 from imprimfip.outputs import notes_fr
 from imprimfip.service import logs
 from imprimfip.service.health import Snapshot, healthy, status_line
+from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.notify import SystemdNotifier
+from imprimfip.tracking.alerts import RAISED
 from imprimfip.tracking.tracker import Tracker
 from imprimfip.validation.pool import ValidatorPool
 
@@ -112,6 +114,7 @@ class Daemon:
         self._background: list[asyncio.Task[None]] = []
         self._retired_clients: list[ImprimFipClient] = []
         self._tracker: Tracker | None = None
+        self._metrics: MetricsServer | None = None
         self._tracking: list[asyncio.Task[None]] = []
 
     @property
@@ -239,6 +242,32 @@ class Daemon:
                 return
             await asyncio.sleep(0.01)
 
+    def _reading(self) -> Reading:
+        budget = self._courier.client.budget
+        flows = self._flows.items()
+        return Reading(
+            letters=self._courier.ledger.counts(),
+            in_flight=len(self._deliveries),
+            inbox_waiting={name: flow.inbox.waiting for name, flow in flows},
+            inbox_available={name: flow.inbox.available for name, flow in flows},
+            watcher_restarts={name: flow.inbox.watcher_restarts for name, flow in flows},
+            budget_level=budget.level,
+            budget_limit=budget.window.limit,
+            paused=self._courier.pause.state().paused,
+            poll_lag_s=lag_seconds(self._tracker.history.next_due() if self._tracker else None),
+            alerts=dict(RAISED),
+        )
+
+    async def _start_metrics(self) -> None:
+        if self.config.metrics.enabled:
+            self._metrics = MetricsServer(self.config.metrics, self._reading)
+            await self._metrics.start()
+
+    async def _stop_metrics(self) -> None:
+        if self._metrics is not None:
+            await self._metrics.stop()
+            self._metrics = None
+
     async def _start_tracking(self) -> None:
         self._tracker = Tracker(self.config, self._courier.ledger, self._courier.client)
         self._tracking = await self._tracker.start()
@@ -269,6 +298,7 @@ class Daemon:
                 await self._recover(station)
                 self._open_flow(station)
             await self._start_tracking()
+            await self._start_metrics()
             self._background = [
                 asyncio.create_task(self._settle_uncertain(), name="settle-uncertain"),
                 asyncio.create_task(self._heartbeat(), name="heartbeat"),
@@ -296,6 +326,7 @@ class Daemon:
         for name in list(self._flows):
             await self._close_flow(name)
         await self._stop_tracking()
+        await self._stop_metrics()
         await self._drain()
         for client in (self._courier.client, *self._retired_clients):
             await client.aclose()
@@ -335,6 +366,9 @@ class Daemon:
         self._apply_settings(old, new)
         await self._stop_tracking()
         await self._start_tracking()
+        if new.metrics != old.metrics:
+            await self._stop_metrics()
+            await self._start_metrics()
         log.info(
             "reloaded",
             added=sorted(set(prepared) - set(current)),
@@ -356,8 +390,11 @@ class Daemon:
             logs.configure(new.logging.level, new.logging.format)
         if new.api != old.api:
             # Requests in flight finish on the old client; it is closed at the stop.
-            self._retired_clients.append(self._courier.client)
-            self._courier.client = ImprimFipClient.from_config(new.api)
+            retired = self._courier.client
+            self._retired_clients.append(retired)
+            # One subscription, one budget: keep counting in the same window if it is unchanged.
+            budget = retired.budget if new.api.budget == old.api.budget else None
+            self._courier.client = ImprimFipClient.from_config(new.api, budget=budget)
             self._courier.configure(
                 username=new.api.username, request_timeout_s=new.api.request_timeout_s
             )

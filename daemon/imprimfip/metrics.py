@@ -1,0 +1,38 @@
+"""The daemon's Prometheus instruments, in one registry.
+
+Events are counted where they happen (a deposit, an API call, a validation); states that
+can be read at any time (letters by state, budget level, inbox availability...) are read
+when Prometheus scrapes, by the collector in `service/metrics_server.py`.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+API_CALLS = Counter(
+    "imprimfip_api_calls",
+    "IMPRIM'FIP API calls by operation and HTTP status (or outcome when there was no answer).",
+    ["operation", "status"],
+    registry=REGISTRY,
+)
+DEPOSITS = Counter(
+    "imprimfip_letters_filed",
+    "Letters filed, by flow and outcome (deposited, rejected, uncertain).",
+    ["flow", "outcome"],
+    registry=REGISTRY,
+)
+PAUSES = Counter(
+    "imprimfip_pauses",
+    "Times deposits were paused by a system fault, by kind of fault.",
+    ["fault"],
+    registry=REGISTRY,
+)
+VALIDATION_SECONDS = Histogram(
+    "imprimfip_validation_seconds",
+    "Time to validate one letter file, by flow.",
+    ["flow"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
