@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -38,6 +39,7 @@ def test_demo_shows_a_good_letter_deposited_and_a_bad_one_explained(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     try:
         spool = demo_dir / "spool"
@@ -51,7 +53,8 @@ def test_demo_shows_a_good_letter_deposited_and_a_bad_one_explained(tmp_path):
         save(spool / "courrier" / "inbox", "ma-lettre.pdf", make_letter(text=("à moi",)))
         wait_until(lambda: list(spool.glob("courrier/done/*/ma-lettre.pdf")), timeout=30)
     finally:
-        process.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal signals the whole process group, not just the daemon.
+        os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == ExitCode.OK
     assert str(spool / "courrier" / "inbox") in output

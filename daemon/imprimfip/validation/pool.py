@@ -57,6 +57,9 @@ class _Worker:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 limit=_REPLY_LIMIT,
+                # Out of the terminal's process group: Ctrl-C is for the daemon, which then
+                # closes the workers' stdin; they also end by themselves if it dies.
+                start_new_session=True,
             )
         except OSError as exc:
             raise ValidatorUnavailable(f"cannot start a validation worker: {exc}") from exc
