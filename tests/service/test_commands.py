@@ -22,7 +22,12 @@ IMPRIMFIP = [sys.executable, "-m", "imprimfip"]
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*IMPRIMFIP, *args], capture_output=True, text=True, timeout=60, check=False
+        [*IMPRIMFIP, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "IMPRIMFIP_PASSWORD": "x"},
     )
 
 
@@ -112,27 +117,13 @@ def _held_uncertain(tmp_path, sandbox, start_daemon):
 
 def test_resolve_lists_and_resends_an_uncertain_letter_on_request(tmp_path, sandbox, start_daemon):
     config, flow, daemon = _held_uncertain(tmp_path, sandbox, start_daemon)
-    listing = subprocess.run(
-        [*IMPRIMFIP, "resolve", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"IMPRIMFIP_PASSWORD": "x"},
-    )
+    listing = run("resolve", "--config", str(config))
     assert listing.returncode == ExitCode.OK
     assert "lettre.pdf" in listing.stdout
     assert sandbox.submissions() == []
 
     number = listing.stdout.splitlines()[1].split()[0]
-    resend = subprocess.run(
-        [*IMPRIMFIP, "resolve", "--config", str(config), number, "--resend"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"IMPRIMFIP_PASSWORD": "x"},
-    )
+    resend = run("resolve", "--config", str(config), number, "--resend")
     assert resend.returncode == ExitCode.OK, resend.stdout + resend.stderr
     wait_until(lambda: list(flow.glob("done/*/lettre.pdf")), timeout=60)
     assert len(sandbox.submissions()) == 1
@@ -144,14 +135,7 @@ def test_resolve_lists_and_resends_an_uncertain_letter_on_request(tmp_path, sand
 def test_resolve_records_an_uncertain_letter_as_sent(tmp_path, sandbox, start_daemon):
     config, flow, daemon = _held_uncertain(tmp_path, sandbox, start_daemon)
     assert daemon.stop() == 0
-    done = subprocess.run(
-        [*IMPRIMFIP, "resolve", "--config", str(config), "1", "--sent", "lettre_1@demo.pdf"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"IMPRIMFIP_PASSWORD": "x"},
-    )
+    done = run("resolve", "--config", str(config), "1", "--sent", "lettre_1@demo.pdf")
     assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     [placed] = flow.glob("done/*/lettre.pdf")
     assert "lettre_1@demo.pdf" in placed.with_name("lettre.pdf.recu.json").read_text()

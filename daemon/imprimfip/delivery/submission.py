@@ -21,28 +21,17 @@ def submit_name(name: str, letter_id: int) -> str:
 
 
 def return_address(address: PostalAddress) -> ReturnAddress:
-    return ReturnAddress(
-        name=address.name,
-        line2=address.line2,
-        line3=address.line3,
-        line4=address.line4,
-        line5=address.line5,
-        zip_code=address.zip_code,
-        town=address.town,
-    )
+    return ReturnAddress(**_postal(address))
 
 
 def recipient_address(address: ExtractedAddress) -> RecipientAddress:
-    return RecipientAddress(
-        name=address.name,
-        line2=address.line2,
-        line3=address.line3,
-        line4=address.line4,
-        line5=address.line5,
-        zip_code=address.zip_code,
-        town=address.town,
-        country=address.country,
-    )
+    return RecipientAddress(**_postal(address), country=address.country)
+
+
+def _postal(address: PostalAddress | ExtractedAddress) -> dict[str, str]:
+    """The lines every postal address has, under the API model's field names."""
+    keys = ("name", "line2", "line3", "line4", "line5", "zip_code", "town")
+    return {key: getattr(address, key) for key in keys}
 
 
 def build(

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from imprimfip import __version__
 from imprimfip.config import load_config
@@ -15,6 +16,32 @@ from imprimfip.service import check_config, demo, logs, resolve, status
 from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
 from imprimfip.validation import command
+
+
+class Subcommand(Protocol):
+    """A module that adds its options to a parser and runs with them."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+SUBCOMMANDS: tuple[tuple[str, str, Subcommand], ...] = (
+    ("sandbox", "run the local IMPRIM'FIP emulator", sandbox_cli),
+    ("validate", "check PDF letters without sending them", command),
+    ("demo", "see it work: emulator + daemon + sample letters in a demo folder", demo),
+    (
+        "resolve",
+        "settle a letter whose deposit outcome is unknown (list them without a number)",
+        resolve,
+    ),
+    ("status", "list the letters with their latest IMPRIM'FIP status", status),
+    (
+        "check-config",
+        "check the config, folders, ledger and API access before starting",
+        check_config,
+    ),
+)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -39,35 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="TOML config file")
     run.set_defaults(handler=_cmd_run)
 
-    sandbox = commands.add_parser("sandbox", help="run the local IMPRIM'FIP emulator")
-    sandbox_cli.add_arguments(sandbox)
-    sandbox.set_defaults(handler=sandbox_cli.run)
-
-    validate = commands.add_parser("validate", help="check PDF letters without sending them")
-    command.add_arguments(validate)
-    validate.set_defaults(handler=command.run)
-
-    demo_parser = commands.add_parser(
-        "demo", help="see it work: emulator + daemon + sample letters in a demo folder"
-    )
-    demo.add_arguments(demo_parser)
-    demo_parser.set_defaults(handler=demo.run)
-    resolve_parser = commands.add_parser(
-        "resolve",
-        help="settle a letter whose deposit outcome is unknown (list them without a number)",
-    )
-    resolve.add_arguments(resolve_parser)
-    resolve_parser.set_defaults(handler=resolve.run)
-    status_parser = commands.add_parser(
-        "status", help="list the letters with their latest IMPRIM'FIP status"
-    )
-    status.add_arguments(status_parser)
-    status_parser.set_defaults(handler=status.run)
-    check_parser = commands.add_parser(
-        "check-config", help="check the config, folders, ledger and API access before starting"
-    )
-    check_config.add_arguments(check_parser)
-    check_parser.set_defaults(handler=check_config.run)
+    for name, summary, module in SUBCOMMANDS:
+        sub = commands.add_parser(name, help=summary)
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
     return parser
 
 
