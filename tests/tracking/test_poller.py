@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imprimfip.ledger.history import FILE
 from imprimfip.sandbox.life import plan_life
-from imprimfip.tracking import finality
+from imprimfip.tracking import alerts, finality
 from tests.api.letters import lrar, lre, std
 from tests.fixtures.pdfs import draw_invisible, join, make_letter
 from tests.fixtures.waiting import async_wait_until
@@ -117,3 +117,26 @@ async def test_a_file_the_service_does_not_know_is_given_up_at_the_horizon(tmp_p
         assert ended == {letter.id: "horizon"}
         assert harness.history.history(letter.id) == []
         assert harness.history.tracked(letter.id).polls == 1
+
+
+async def test_a_bug_while_recording_one_letter_does_not_stop_the_others(
+    tmp_path, sandbox, monkeypatch
+):
+    real = alerts.alerts_for
+    failed: list[str] = []
+
+    def buggy_once(tracked, *args):
+        if tracked.name == "casse.pdf" and not failed:
+            failed.append(tracked.name)
+            raise RuntimeError("a bug of ours")
+        return real(tracked, *args)
+
+    monkeypatch.setattr(alerts, "alerts_for", buggy_once)
+    async with tracking(tmp_path, sandbox) as harness:
+        ids = [await harness.deposit(std(name)) for name in ("casse.pdf", "saine.pdf")]
+        ended = await harness.until_all_ended(len(ids))
+
+        assert failed == ["casse.pdf"]
+        assert set(ended.values()) == {"final"}
+        for letter_id in ids:
+            check_recorded_once_in_order(harness, sandbox, letter_id)

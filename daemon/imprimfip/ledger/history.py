@@ -243,6 +243,14 @@ class History:
                     )
         return raised
 
+    def reschedule(self, letter_id: int, next_poll_at: datetime) -> None:
+        """Move a letter's next poll without recording an answer."""
+        with self.ledger.transaction() as db:
+            db.execute(
+                "UPDATE tracking SET next_poll_at = ? WHERE letter_id = ?",
+                (iso(next_poll_at), letter_id),
+            )
+
     def alerts_to_notify(self, now: datetime) -> list[AlertRow]:
         rows = self._db.execute(
             "SELECT * FROM alerts WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -36,6 +37,7 @@ HEADERS = (
     "référence du pli",
 )
 MIN_INTERVAL_S = 1.0
+REST_FACTOR = 10.0
 
 
 def report_path(flow: FlowConfig) -> Path:
@@ -90,13 +92,16 @@ class Reports:
         return True
 
     async def run(self) -> None:
-        """Rewrite what changed, at most once every MIN_INTERVAL_S; run until cancelled."""
+        """Rewrite what changed, then rest at least MIN_INTERVAL_S and ten times as long as
+        the rewrite took, so a large report never takes more than a tenth of the daemon's
+        time from deposits; run until cancelled."""
         while True:
             await self._changed.wait()
             self._changed.clear()
+            started = time.monotonic()
             for flow in sorted(self._dirty):
                 self._dirty.discard(flow)
                 if not self.write(flow):
                     self._dirty.add(flow)
                     self._changed.set()
-            await asyncio.sleep(MIN_INTERVAL_S)
+            await asyncio.sleep(max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started)))

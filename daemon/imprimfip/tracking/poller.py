@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -35,6 +35,7 @@ from imprimfip.tracking.schedule import MINUTE, Timing, next_poll
 log = structlog.get_logger(__name__)
 
 BATCH = 100
+RETRY_AFTER_BUG_S = 10 * MINUTE  # of the service's time, like the schedule
 
 
 def utc_now() -> datetime:
@@ -119,7 +120,14 @@ class Poller:
                 )
                 return
             self._pause.recovered()
-            self._record(tracked, report, logger)
+            try:
+                self._record(tracked, report, logger)
+            except Exception:
+                # Our own bug, not the letter's: it is asked about again later, and the
+                # other letters go on being followed.
+                logger.exception("tracking_internal_error")
+                later = timedelta(seconds=RETRY_AFTER_BUG_S / self._timing.time_scale)
+                self._history.reschedule(tracked.letter_id, self._clock() + later)
 
     def _record(
         self,
