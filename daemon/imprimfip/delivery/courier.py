@@ -96,8 +96,15 @@ class Courier:
         self._request_timeout_s = request_timeout_s
 
     async def deliver(self, station: Station, claimed: Claimed) -> None:
-        """Validate and deposit a freshly claimed letter, then file it."""
+        """Validate and deposit a freshly claimed letter, then file it.
+
+        Runs in the letter's own task: what it binds to the log context (flow, file,
+        sha256 prefix) names the letter in every event of that task, the API client's too.
+        """
         letter = claimed.letter
+        structlog.contextvars.bind_contextvars(
+            flow=station.flow.name, file=letter.name, sha256=(letter.sha256 or "")[:12]
+        )
         recipient = self._recipient(station, claimed)
         if isinstance(recipient, notes_fr.Reason):
             self.reject(station, letter, [recipient])

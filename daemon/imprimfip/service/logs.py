@@ -96,3 +96,6 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     logging.getLogger("httpcore").setLevel(max(numeric, logging.WARNING))
     # watchdog logs every inotify event at DEBUG: far too much even for debugging us.
     logging.getLogger("watchdog").setLevel(max(numeric, logging.INFO))
+    # Its inotify emitter logs an error when an event arrives while it stops, which every
+    # stop can do; a watcher that really fails is seen dead and restarted by the inbox.
+    logging.getLogger("watchdog.observers.inotify").setLevel(logging.CRITICAL)
