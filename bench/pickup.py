@@ -1,0 +1,107 @@
+"""Benchmark: pickup latency, from the moment a writer closes a letter in the inbox to the
+moment its upload starts, with filesystem events and with polling.
+
+    .venv/bin/python -m bench.pickup [--letters 50] [--runs 3] [--settle 1] [--poll 2]
+
+For each mode (`watch = "events"`, then `watch = "polling"` with `[intake] poll_seconds`),
+each run starts a daemon on a fresh folder; a writer then saves `--letters` letters straight
+into the inbox under their final names (open, write, close: the slowest case, as a scanner or
+a copy does it), at random intervals of 0 to 0.5 s. The latency of a letter is the time the
+ledger recorded its first `submitting` move (the budget granted the upload; its first byte
+leaves next) minus the time the writer closed the file, both from this machine's clock. It
+includes the settle time, the claim and the letter's validation. The emulator has no rate
+limit here, so no letter waits for the subscription. p50 and p99 per run, median of the runs.
+The last line is a one-line summary; targets: p99 <= settle + 1 s (events), p99 <= settle +
+poll interval (polling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from tests.fixtures.pdfs import make_letter
+from tests.fixtures.sandbox import sandbox_settings
+from tests.fixtures.waiting import wait_until
+
+from bench.harness import Daemon, Flow, Setup, filed, first_moves, machine, median, percentile
+from imprimfip.sandbox.server import running_sandbox
+
+MAX_GAP_S = 0.5
+
+
+def write_letters(inbox: Path, letters: dict[str, bytes], seed: int) -> dict[str, float]:
+    """Write each letter under its final name; returns when each file was closed."""
+    chance = random.Random(seed)
+    closed = {}
+    for name, data in letters.items():
+        with (inbox / name).open("wb") as file:
+            file.write(data)
+        closed[name] = time.time()
+        time.sleep(chance.uniform(0, MAX_GAP_S))
+    return closed
+
+
+def one_run(
+    api_url: str, flow: Flow, poll_s: float, root: Path, *, count: int, seed: int
+) -> list[float]:
+    """Latencies (seconds) of each of `count` letters in one run."""
+    config = Setup(api_url, [flow], {"intake": {"poll_seconds": poll_s}}).write(root)
+    letters = {
+        f"lettre-{seed}-{n:04d}.pdf": make_letter(text=(f"Courrier n° {n}, série {seed}",))
+        for n in range(count)
+    }
+    with Daemon(config, root / "daemon.log") as daemon:
+        daemon.wait_started()
+        closed = write_letters(root / "spool" / flow.name / "inbox", letters, seed)
+        wait_until(lambda: filed(root) >= len(letters), timeout=120)
+    started = first_moves(root, "submitting")
+    return [started[name] - at for name, at in closed.items()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--settle", type=float, default=1.0, help="flow settle_seconds")
+    parser.add_argument("--poll", type=float, default=2.0, help="[intake] poll_seconds")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    targets = {"events": args.settle + 1.0, "polling": args.settle + args.poll}
+    results: dict[str, tuple[float, float]] = {}
+    settings = sandbox_settings(limit_per_minute=0)
+    with running_sandbox(settings) as handle, tempfile.TemporaryDirectory() as folder:
+        for mode in targets:
+            flow = Flow("courrier", settle_seconds=args.settle, watch=mode)
+            p50s, p99s = [], []
+            for run in range(args.runs):
+                root = Path(folder) / f"{mode}-{run}"
+                latencies = one_run(
+                    handle.api_url, flow, args.poll, root, count=args.letters, seed=run
+                )
+                p50s.append(percentile(latencies, 50))
+                p99s.append(percentile(latencies, 99))
+                print(
+                    f"{mode} run {run + 1}: p50 {p50s[-1]:.2f} s, p99 {p99s[-1]:.2f} s, "
+                    f"max {max(latencies):.2f} s"
+                )
+            results[mode] = (median(p50s), median(p99s))
+    parts = []
+    for mode, (p50, p99) in results.items():
+        verdict = "met" if p99 <= targets[mode] else "MISSED"
+        parts.append(
+            f"{mode} p50 {p50:.2f} s p99 {p99:.2f} s (target <= {targets[mode]:g} s: {verdict})"
+        )
+    print(
+        f"letters: {args.letters} a run, settle {args.settle:g} s, poll {args.poll:g} s, "
+        f"median of {args.runs} runs"
+    )
+    print("SUMMARY pickup: " + "; ".join(parts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
