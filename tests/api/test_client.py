@@ -10,9 +10,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from imprimfip.api.client import ImprimFipClient
+from imprimfip.api.models import FileStatusReport
 from imprimfip.config.secrets import Secret
 from tests.api.conftest import JWT, PASSWORD, USERNAME
 from tests.api.letters import LETTER, lrar, lre, std
+from tests.fixtures.waiting import async_wait_until
 
 
 @pytest.mark.parametrize("encoding", ["json", "form"])
@@ -43,7 +45,13 @@ async def test_the_encoding_can_be_chosen_per_call(sandbox, open_client, sent):
 async def test_status_follows_the_file_and_narrows_to_one_document(sandbox, open_client):
     client = open_client(sandbox.api_url)
     accepted = await client.submit(std())
-    report = await client.status(accepted.internal_ref)
+
+    async def analysed() -> FileStatusReport | None:
+        # The emulator analyses a file within milliseconds at test speed, not at once.
+        found = await client.status(accepted.internal_ref)
+        return found if found.docs else None
+
+    report = await async_wait_until(analysed, timeout=10)
     assert report.internal_ref == accepted.internal_ref
     assert report.filename == "lettre.pdf"
     assert report.status
