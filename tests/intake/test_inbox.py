@@ -87,3 +87,20 @@ def test_an_inbox_that_disappears_is_reported_and_picked_up_again(tmp_path, cloc
     assert inbox.available
     clock.now += 5
     assert inbox.look()[0] == ["lettre.pdf"]
+
+
+def test_subfolders_are_ignored_unless_the_flow_takes_them(tmp_path, clock):
+    inbox = make_inbox(tmp_path, clock)
+    (inbox.folders.inbox / "service-a").mkdir()
+    (inbox.folders.inbox / "service-a" / "lettre.pdf").write_bytes(b"%PDF")
+    inbox.look()
+    clock.now += 10
+    assert inbox.look()[0] == []
+
+    deep = make_inbox(tmp_path / "other", clock, subfolders=True)
+    (deep.folders.inbox / "service-a" / "@eaDir").mkdir(parents=True)
+    (deep.folders.inbox / "service-a" / "lettre.pdf").write_bytes(b"%PDF")
+    (deep.folders.inbox / "service-a" / "@eaDir" / "x.pdf").write_bytes(b"%PDF")
+    deep.look()
+    clock.now += 10
+    assert deep.look()[0] == ["service-a/lettre.pdf"]

@@ -76,3 +76,25 @@ def test_an_inbox_that_disappears_and_comes_back_is_watched_again(
     wait_until(lambda: list(flow.glob("done/*/lettre.pdf")), timeout=30)
     assert len(sandbox.submissions()) == 1
     assert daemon.stop() == 0
+
+
+def test_a_flow_that_takes_subfolders_files_their_letters_with_their_sidecar(
+    tmp_path, sandbox, start_daemon
+):
+    flows = """
+[[flows]]
+name = "courrier"
+root = "spool/courrier"
+settle_seconds = 0.2
+subfolders = true
+"""
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=flows))
+    flow = tmp_path / "spool" / "courrier"
+    (flow / "inbox" / "service-a").mkdir()
+    (flow / "inbox" / "service-a" / "lettre.json").write_text('{"recipient": {}}')
+    save(flow / "inbox" / "service-a", "lettre.pdf", make_letter())
+
+    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.pdf")), timeout=30)
+    assert list(flow.glob("done/*/service-a_lettre.json"))
+    assert files(flow / "inbox") == []
+    assert daemon.stop() == 0

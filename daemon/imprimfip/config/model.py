@@ -160,6 +160,7 @@ class FlowConfig(FrozenModel):
     ignore: tuple[str, ...] = DEFAULT_IGNORES
     settle_seconds: Annotated[float, Field(ge=0)] = 5.0
     marker_suffix: str | None = None
+    subfolders: bool = False
     watch: Literal["auto", "events", "polling"] = "auto"
     allow_duplicates: bool = False
     duplicate_window_days: Annotated[int, Field(ge=0)] = 90

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import structlog
@@ -21,10 +21,13 @@ from watchdog.observers import Observer
 from imprimfip.config.model import FlowConfig
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.mounts import is_network
-from imprimfip.intake.names import is_candidate, safe_name
+from imprimfip.intake.names import is_candidate, matches, safe_name
 from imprimfip.intake.readiness import Look, Watch, assess
 
 log = structlog.get_logger(__name__)
+
+# How deep sub-folders of an inbox are looked into, when a flow takes them.
+MAX_DEPTH = 8
 
 
 class _Wakeup(FileSystemEventHandler):
@@ -75,7 +78,9 @@ class Inbox:
 
     def _start_observer(self) -> None:
         observer = Observer()
-        observer.schedule(_Wakeup(self.poke), str(self.folders.inbox), recursive=False)
+        observer.schedule(
+            _Wakeup(self.poke), str(self.folders.inbox), recursive=self.flow.subfolders
+        )
         observer.daemon = True
         observer.start()
         self._observer = observer
@@ -112,16 +117,40 @@ class Inbox:
                 return
             self.watcher_restarts += 1
 
+    def _scan(self, folder: Path, prefix: str, depth: int) -> Iterator[tuple[str, Look]]:
+        """Candidates in `folder`, named relative to the inbox; sub-folders only if the
+        flow says so, never through a link, and not deeper than MAX_DEPTH."""
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                candidate = is_candidate(entry.name, self.flow.include, self.flow.ignore)
+                if (
+                    self.flow.subfolders
+                    and not candidate
+                    and depth < MAX_DEPTH
+                    and not matches(entry.name, self.flow.ignore)
+                    and entry.is_dir(follow_symlinks=False)
+                ):
+                    yield from self._scan_subfolder(Path(entry.path), relative + "/", depth + 1)
+                elif candidate:
+                    info = entry.stat(follow_symlinks=False)
+                    yield relative, Look(size=info.st_size, mtime_ns=info.st_mtime_ns)
+
+    def _scan_subfolder(self, folder: Path, prefix: str, depth: int) -> Iterator[tuple[str, Look]]:
+        # A sub-folder that cannot be read (permissions) must not hide the rest of the inbox.
+        try:
+            yield from self._scan(folder, prefix, depth)
+        except OSError as exc:
+            log.warning(
+                "subfolder_unreadable",
+                flow=self.flow.name,
+                folder=safe_name(prefix),
+                error=exc.strerror,
+            )
+
     def _entries(self) -> dict[str, Look] | None:
         try:
-            with os.scandir(self.folders.inbox) as entries:
-                found = {}
-                for entry in entries:
-                    if not is_candidate(entry.name, self.flow.include, self.flow.ignore):
-                        continue
-                    info = entry.stat(follow_symlinks=False)
-                    found[entry.name] = Look(size=info.st_size, mtime_ns=info.st_mtime_ns)
-                return found
+            return dict(self._scan(self.folders.inbox, "", 0))
         except OSError as exc:
             if self.available:
                 log.error(

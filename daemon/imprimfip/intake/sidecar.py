@@ -34,7 +34,8 @@ class Recipient:
 
 
 def sidecar_name(letter_name: str) -> str:
-    return f"{PurePath(letter_name).stem}.json"
+    """`lettre.json` for `lettre.pdf`, in the same folder (`sous/lettre.json`)."""
+    return str(PurePath(letter_name).with_suffix(".json"))
 
 
 def _fault(message: str) -> Reason:
