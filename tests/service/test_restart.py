@@ -14,7 +14,7 @@ from imprimfip.ledger import Ledger, LetterState
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files
+from tests.service.test_end_to_end import files, save
 
 
 def deposit_directly(api_url: str, filename: str, data: bytes) -> str:
@@ -118,4 +118,35 @@ def test_a_restart_resumes_letters_in_every_state(tmp_path, sandbox, start_daemo
     assert (folders.error / "g.pdf.erreur.txt").exists()
     assert (folders.error / "f.pdf.erreur.txt").read_text(encoding="utf-8").count("Pas un PDF.")
     assert (folders.done / "2026-11-27" / "e.pdf.recu.json").exists()
+    assert daemon.stop() == 0
+
+
+def test_an_interrupted_deposit_too_old_to_probe_is_held_for_a_person(
+    tmp_path, sandbox, start_daemon
+):
+    config = write_config(tmp_path, sandbox.api_url)
+    text = config.read_text(encoding="utf-8").replace(
+        "max_attempts = 2", "max_attempts = 2\nrequest_timeout_s = 600"
+    )
+    config.write_text(text, encoding="utf-8")
+    folders = FlowFolders(tmp_path / "spool" / "courrier")
+    folders.ensure()
+    ledger = Ledger(tmp_path / "state" / "ledger.sqlite3")
+    letter = ledger.add("courrier", "vieux.pdf", LetterState.CLAIMED, claim_name="x-vieux.pdf")
+    (folders.processing / "x-vieux.pdf").write_bytes(make_letter())
+    an_hour_ago = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 3600, UTC)
+    ledger.move(
+        letter.id,
+        LetterState.SUBMITTING,
+        submit_name="vieux_000001.pdf",
+        submitting_since=an_hour_ago.isoformat(),
+    )
+    ledger.close()
+
+    daemon = start_daemon(config)
+    wait_until((folders.error / "vieux.pdf.erreur.txt").exists, timeout=30)
+    assert "uncertain_not_probed" in daemon.log()
+    assert sandbox.submissions() == []
+    save(folders.inbox, "autre.pdf", make_letter(text=("autre",)))
+    wait_until(lambda: list(folders.done.glob("*/autre.pdf")), timeout=30)
     assert daemon.stop() == 0

@@ -289,6 +289,10 @@ class Courier:
                 "uncertain_probe_failed", fault=type(fault).__name__
             )
             return
+        except OutcomeUnknown as unprovable:
+            # Too many seconds to probe within the budget: a person checks instead.
+            letter_log(station, letter).warning("uncertain_not_probed", reason=str(unprovable))
+            found = None
         if found is not None:
             letter_log(station, letter).info("uncertain_found", internal_ref=found.internal_ref)
             self._accept(station, letter, found.internal_ref, found.status, [])
