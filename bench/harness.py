@@ -198,6 +198,20 @@ def first_moves(root: Path, state: str) -> dict[str, float]:
     return {name: datetime.fromisoformat(at).timestamp() for name, at in rows}
 
 
+def api_calls(log: Path) -> list[tuple[float, str]]:
+    """(epoch second, operation) of every API call a daemon's JSON log shows ended, answered
+    or failed (the time is that of its end)."""
+    calls = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"api.call' not in line:
+            continue
+        event = json.loads(line[line.index("{") :])
+        if event["event"] in {"api.call", "api.call_failed"}:
+            moment = datetime.fromisoformat(event["timestamp"]).timestamp()
+            calls.append((moment, event["operation"]))
+    return calls
+
+
 def percentile(values: Sequence[float], q: int) -> float:
     """The q-th percentile (1..99), interpolated; the value itself for a single sample."""
     if len(values) == 1:
