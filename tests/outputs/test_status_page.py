@@ -128,7 +128,8 @@ async def chromium(tmp_path: Path, *args: str) -> str:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    async with asyncio.timeout(60):
+        out, _ = await process.communicate()
     assert process.returncode == 0
     return out.decode("utf-8")
 

@@ -234,6 +234,9 @@ def test_error_alerts_fire_once_each_and_survive_a_restart(tmp_path, make_sandbo
 
     wait_until(lambda: len(alerts_in(sink)) >= 2, timeout=60)
     wait_until(lambda: all_ended(tmp_path, 2), timeout=30)
+    # Each alert is marked sent once its command has exited; stop after that, or the
+    # restart would rightly send again the one whose mark had not been written.
+    wait_until(lambda: query(tmp_path, "SELECT COUNT(*) FROM alerts WHERE pending != ''") == [(0,)])
     assert daemon.stop() == ExitCode.OK
     again = start_daemon(path)
     assert again.stop() == ExitCode.OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -46,7 +47,11 @@ async def test_an_error_alert_reaches_the_command_once_per_letter(tmp_path, make
             return received(sink) if len(received(sink)) >= 2 else []
 
         got = await async_wait_until(both_received)
-        assert harness.history.alerts_to_notify(NOW + timedelta(days=3650)) == []
+
+        async def all_notified() -> bool:
+            return harness.history.alerts_to_notify(NOW + timedelta(days=3650)) == []
+
+        await async_wait_until(all_notified)
 
     assert sorted(a["file"] for a in got) == ["lettre-0.pdf", "lettre-1.pdf"]
     assert {a["kind"] for a in got} == {"file_error"}
@@ -140,3 +145,19 @@ async def test_a_refused_registered_letter_raises_one_alert(tmp_path, make_sandb
         assert alert.body["status"] == "Refusé"
         assert "a été refusé par son destinataire" in alert.body["text"]
     assert alerts.RAISED[("recommande", "refused")] == before + 2
+
+
+async def test_the_notifier_stops_when_cancelled_even_as_an_alert_wakes_it(tmp_path):
+    ledger, history, _ = one_alert(tmp_path, ())
+    try:
+        notifier = Notifier(history, {}, lambda: NOW)
+        task = asyncio.create_task(notifier.run())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        notifier.wake()
+        await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=5)
+        assert done == {task}, "a cancellation that came with a wake-up was swallowed"
+    finally:
+        ledger.close()

@@ -58,11 +58,15 @@ async def run_command(argv: tuple[str, ...], body: bytes, timeout_s: float) -> s
     except OSError as exc:
         return f"cannot start {argv[0]}: {exc.strerror or exc}"
     try:
-        _, stderr = await asyncio.wait_for(process.communicate(body), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            _, stderr = await process.communicate(body)
     except TimeoutError:
         process.kill()
         await process.wait()
         return f"{argv[0]} did not finish within {timeout_s:g} s"
+    except asyncio.CancelledError:
+        process.kill()  # the daemon stops: leave no notifier behind
+        raise
     if process.returncode != 0:
         tail = stderr.decode("utf-8", "replace")[-STDERR_SHOWN:].strip()
         return f"{argv[0]} exited with status {process.returncode}: {tail}"
@@ -107,8 +111,11 @@ class Notifier:
         while True:
             self._wake.clear()
             await self.flush()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that arrives as the event is set, and the daemon would not stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), RETRY_BASE_S)
+                async with asyncio.timeout(RETRY_BASE_S):
+                    await self._wake.wait()
 
     async def flush(self) -> None:
         for alert in self._history.alerts_to_notify(self._clock()):
