@@ -83,3 +83,11 @@ def test_a_toml_syntax_error_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, "[api\n"))
     assert caught.value.problems[0].key == "(syntax)"
+
+
+def test_commands_that_never_call_the_api_load_without_the_secrets(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMPRIMFIP_TEST_PASSWORD", raising=False)
+    path = write(tmp_path, GOOD)
+    with pytest.raises(ConfigError):
+        load_config(path)
+    assert load_config(path, secrets=False).api.password.reveal() == ""

@@ -51,8 +51,13 @@ def _problems(error: ValidationError, data: dict[str, Any]) -> list[ConfigProble
     return problems
 
 
-def load_config(path: Path) -> Config:
-    """Load and validate `path`; raise ConfigError listing every problem found."""
+def load_config(path: Path, *, secrets: bool = True) -> Config:
+    """Load and validate `path`; raise ConfigError listing every problem found.
+
+    With `secrets=False` the secrets' sources are checked for form but not read (they are
+    then empty): for commands that never call the API, run by a sysadmin from a shell where
+    systemd's credentials are not available.
+    """
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -66,7 +71,8 @@ def load_config(path: Path) -> Config:
     base_dir = path.resolve().parent
     try:
         return Config.model_validate(
-            {**data, "source": path.resolve()}, context={"base_dir": base_dir}
+            {**data, "source": path.resolve()},
+            context={"base_dir": base_dir, "secrets": secrets},
         )
     except ValidationError as exc:
         raise ConfigError(source, _problems(exc, data)) from None

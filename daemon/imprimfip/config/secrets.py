@@ -95,6 +95,9 @@ def resolve_secret(value: Any, info: ValidationInfo) -> Secret:
     if unknown or len(given) != 1 or not isinstance(value[given[0]], str):
         raise ValueError(f"expected exactly one of env, file, credential: {_HOW}")
     kind = given[0]
+    if (info.context or {}).get("secrets") is False:
+        # A command that never calls the API (status, resolve) must run without them.
+        return Secret("")
     base_dir = Path((info.context or {}).get("base_dir", "."))
     secret = _read_source(kind, value[kind], base_dir)
     if secret is None or secret == "":

@@ -218,6 +218,9 @@ class Inbox:
         """Sleep until `until`, or until an event says the inbox changed."""
         self._supervise()
         delay = max(0.0, until - self._clock())
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives as the event is set, and the loop would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
         self._wake.clear()

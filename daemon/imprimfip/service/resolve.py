@@ -102,7 +102,7 @@ def resend(config: Config, ledger: Ledger, letter: Letter) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, secrets=False)
     except ConfigError as error:
         return report_config_error(error)
     ledger = Ledger(config.ledger.path)

@@ -76,7 +76,7 @@ def table(lines: list[Line]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, secrets=False)
     except ConfigError as error:
         return report_config_error(error)
     if args.flow is not None and args.flow not in {f.name for f in config.flows}:
