@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 
 from imprimfip.config.model import StatusPageConfig
+from imprimfip.outputs.site import open_site
 from imprimfip.outputs.statuspage.render import FlowSummary, page
 from imprimfip.tracking.letters import Line
 
@@ -43,17 +44,7 @@ class StatusPage:
     async def start(self) -> None:
         """Bind the address; an address in use is logged, and the daemon goes on without
         its page rather than stop mailing letters."""
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._config.host, self._config.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            log.error("status_page_unavailable", listen=self._config.listen, error=str(exc))
-            return
-        host, port = self._runner.addresses[0][:2]
-        shown = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown}:{port}/"
-        log.info("status_page_started", url=self.url)
+        self.url = await open_site(self._runner, self._config, "status_page")
 
     async def stop(self) -> None:
         await self._runner.cleanup()
