@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from imprimfip.ledger import Letter, LetterState
@@ -101,3 +102,16 @@ def test_an_uncertain_deposit_and_a_letter_no_longer_followed():
     assert not given_up.followed
     assert given_up.deposited_at == DEPOSIT
     assert given_up.status_date is not None and given_up.status_date - DEPOSIT > timedelta(0)
+
+
+def test_a_letter_refused_before_deposit_is_listed_for_staff_to_fix():
+    refused = dataclasses.replace(
+        letter(LetterState.REJECTED),
+        reason="Ce fichier n'est pas un PDF.\nDeuxième raison.",
+        updated_at=DEPOSIT.isoformat(),
+    )
+    [line] = lines_of(refused, None, {}, [], Timing())
+    assert (line.status, line.attention) == (messages_fr.REFUSED_BEFORE, "rejected")
+    assert line.message == "Ce fichier n'est pas un PDF."
+    assert line.status_date == DEPOSIT
+    assert not line.followed

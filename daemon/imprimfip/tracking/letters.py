@@ -18,7 +18,7 @@ from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
 from imprimfip.tracking.schedule import DAY, Timing
 
 # Why a letter needs someone, most urgent first (the status page lists them in this order).
-ATTENTION = ("uncertain", "error", "overdue", "delivery", "not_followed")
+ATTENTION = ("uncertain", "rejected", "error", "overdue", "delivery", "not_followed")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def lines_of(
     alerts: Sequence[AlertRow],
     timing: Timing,
 ) -> list[Line]:
-    """The lines of one deposited (or uncertain) letter."""
+    """The lines of one deposited, uncertain or refused letter."""
     deposited = tracked.deposited_at if tracked else _date(letter.submitting_since)
     base = {
         "letter_id": letter.id,
@@ -61,6 +61,18 @@ def lines_of(
         "deposited_at": deposited,
         "followed": tracked is not None and tracked.next_poll_at is not None,
     }
+    if letter.state is LetterState.REJECTED:
+        # Never deposited: staff must fix it; the note in error/ says how.
+        return [
+            Line(
+                **base,
+                reference="",
+                status=messages_fr.REFUSED_BEFORE,
+                status_date=_date(letter.updated_at),
+                message=(letter.reason or "").split("\n")[0],
+                attention="rejected",
+            )
+        ]
     if letter.state is LetterState.UNCERTAIN:
         return [
             Line(
@@ -119,8 +131,10 @@ def _attention(file: Status | None, status: Status, *, overdue: bool) -> str | N
 
 
 def overview(history: History, timing: Timing, flow: str | None = None) -> list[Line]:
-    """Every deposited or uncertain letter (of one flow), the latest deposit first."""
-    letters = history.letters(LetterState.DONE, LetterState.UNCERTAIN, flow=flow)
+    """Every deposited, uncertain or refused letter (of one flow), the latest first."""
+    letters = history.letters(
+        LetterState.DONE, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
+    )
     schedules = history.schedules(flow=flow)
     latest = history.latest(flow=flow)
     raised = history.alerts(flow=flow)

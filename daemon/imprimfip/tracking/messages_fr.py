@@ -13,6 +13,7 @@ UNCERTAIN_MESSAGE = (
     "Le dépôt n'a pas pu être confirmé : il est vérifié avant tout nouvel envoi "
     "(imprimfip resolve)."
 )
+REFUSED_BEFORE = "Refusé avant envoi"
 NOT_FOLLOWED = "Plus suivi : aucun statut final {days:g} jours après le dépôt."
 
 SENDING_TYPES = {
@@ -24,6 +25,7 @@ SENDING_TYPES = {
 # Why a letter is listed first on the status page (tracking.letters.ATTENTION).
 ATTENTION_LABELS = {
     "uncertain": "Dépôt incertain",
+    "rejected": "Refusé avant envoi",
     "error": "Erreur",
     "overdue": "En retard",
     "delivery": "Non distribué",
