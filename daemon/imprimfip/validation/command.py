@@ -44,7 +44,7 @@ def _rules(config_path: Path | None, flow_name: str | None) -> ValidationRules:
         if flow_name is not None:
             raise _UsageError("--flow needs --config, the file where the flow is defined")
         return ValidationRules()
-    config = load_config(config_path)
+    config = load_config(config_path, secrets=False)
     names = [flow.name for flow in config.flows]
     if flow_name is None and len(names) == 1:
         return config.flows[0].validation
