@@ -40,7 +40,10 @@ from imprimfip.sandbox.server import running_sandbox
 
 TARGET_PERCENT = 1.0
 TICKS = os.sysconf("SC_CLK_TCK")
-LISTENERS = {"metrics": {"listen": "127.0.0.1:0"}, "status_page": {"listen": "127.0.0.1:0"}}
+LISTENERS = {
+    "metrics": {"enabled": True, "listen": "127.0.0.1:0"},
+    "status_page": {"enabled": True, "listen": "127.0.0.1:0"},
+}
 
 
 def cpu_seconds(pid: int) -> float:
