@@ -167,3 +167,18 @@ async def test_closing_the_pool_mid_check_never_blames_the_letter():
     await pool.close()
     with pytest.raises(ValidatorUnavailable):
         await busy
+
+
+async def test_workers_that_could_not_start_are_started_again_at_the_next_check(monkeypatch):
+    pool = ValidatorPool(workers=1)
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "executable", "/nonexistent/python")
+        with pytest.raises(ValidatorUnavailable):
+            await pool.start()
+    try:
+        report = await asyncio.wait_for(
+            pool.check(pdfs.make_letter(), ValidationRules()), timeout=60
+        )
+        assert report.ok
+    finally:
+        await pool.close()

@@ -30,7 +30,7 @@ from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.notify import SystemdNotifier
 from imprimfip.tracking.alerts import RAISED
 from imprimfip.tracking.tracker import Tracker
-from imprimfip.validation.pool import ValidatorPool
+from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -294,6 +294,7 @@ class Daemon:
             request_timeout_s=self.config.api.request_timeout_s,
         )
         try:
+            await _start_workers(validator)
             for station in self._initial:
                 await self._recover(station)
                 self._open_flow(station)
@@ -415,6 +416,16 @@ class Daemon:
             task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _start_workers(validator: ValidatorPool) -> None:
+    """Start the validation workers before the first letter, not at it: the first letters
+    then wait for no process start (pickup latency). A failure here is retried at the first
+    check, where it keeps the letter waiting."""
+    try:
+        await validator.start()
+    except ValidatorUnavailable as error:
+        log.error("validation_workers_not_started", error=str(error))
 
 
 def _dotted(config: Config, key: str) -> object:

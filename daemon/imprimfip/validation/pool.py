@@ -140,11 +140,20 @@ class ValidatorPool:
     async def start(self) -> None:
         if self._started:
             return
+        # Set before the await: a check arriving meanwhile waits for these workers.
         self._started = True
-        workers = await asyncio.gather(*(_Worker.start() for _ in range(self.size)))
-        for worker in workers:
-            self._workers.append(worker)
-            self._idle.put_nowait(worker)
+        started = await asyncio.gather(
+            *(_Worker.start() for _ in range(self.size)), return_exceptions=True
+        )
+        for worker in started:
+            if isinstance(worker, _Worker):
+                self._workers.append(worker)
+                self._idle.put_nowait(worker)
+        failures = [error for error in started if isinstance(error, BaseException)]
+        if failures and not self._workers:
+            # Not one worker: the next check tries again instead of waiting forever.
+            self._started = False
+            raise failures[0]
 
     async def check(
         self, data: bytes, rules: ValidationRules, *, want_address: bool = False
