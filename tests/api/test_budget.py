@@ -12,40 +12,48 @@ W = 60.0
 SPAN = W * (1 + GUARD)
 
 
-def fill(window: RateWindow, kind: Kind, count: int, now: float = 0.0) -> None:
+def fill(window: RateWindow, kind: Kind, count: int, now: float = 0.0) -> float:
+    """Grant `count` calls as fast as the pacing allows from `now`; return the next free time."""
     for _ in range(count):
         assert window.wait(kind, now, rival_waiting=False) == 0
         window.grant(kind, now)
+        now += window.spacing_s
+    return now
+
+
+def test_calls_are_paced_evenly_over_the_window():
+    window = RateWindow(10, 0.2, W)  # one call every 6 s
+    window.grant("upload", 0.0)
+    assert window.wait("poll", 2.0, rival_waiting=False) == pytest.approx(4.0)
+    assert window.wait("upload", 6.0, rival_waiting=False) == 0
 
 
 def test_a_full_window_admits_the_next_call_when_the_oldest_leaves():
     window = RateWindow(10, 0.2, W)
-    fill(window, "upload", 4, now=0.0)
-    fill(window, "upload", 6, now=5.0)
-    assert window.wait("upload", 5.0, rival_waiting=False) == pytest.approx(SPAN - 5.0)
-    assert window.wait("poll", 30.0, rival_waiting=False) == pytest.approx(SPAN - 30.0)
+    assert fill(window, "upload", 10) == pytest.approx(W)  # granted at 0, 6, ... 54
+    assert window.wait("poll", W, rival_waiting=False) == pytest.approx(SPAN - W)
     assert window.wait("upload", SPAN, rival_waiting=False) == 0
-    assert window.level(SPAN) == 6
+    assert window.level(SPAN) == 9
 
 
 def test_without_rivals_a_kind_uses_the_whole_window():
     window = RateWindow(10, 0.2, W)
-    fill(window, "poll", 10)
-    assert window.level(0.0, "poll") == 10
+    last = fill(window, "poll", 10) - window.spacing_s
+    assert window.level(last, "poll") == 10
 
 
 def test_waiting_polls_keep_their_share_from_an_upload_backlog():
     window = RateWindow(10, 0.2, W)  # 2 polls, 8 uploads when both wait
-    fill(window, "upload", 8)
-    assert window.wait("upload", 1.0, rival_waiting=True) == pytest.approx(SPAN - 1.0)
-    assert window.wait("poll", 1.0, rival_waiting=True) == 0
+    now = fill(window, "upload", 8)
+    assert window.wait("upload", now, rival_waiting=True) == pytest.approx(SPAN - now)
+    assert window.wait("poll", now, rival_waiting=True) == 0
 
 
 def test_waiting_uploads_keep_their_share_from_a_poll_storm():
     window = RateWindow(10, 0.2, W)
-    fill(window, "poll", 2)
-    assert window.wait("poll", 1.0, rival_waiting=True) == pytest.approx(SPAN - 1.0)
-    assert window.wait("upload", 1.0, rival_waiting=True) == 0
+    now = fill(window, "poll", 2)
+    assert window.wait("poll", now, rival_waiting=True) == pytest.approx(SPAN - now)
+    assert window.wait("upload", now, rival_waiting=True) == 0
 
 
 def test_a_pause_holds_every_call_and_never_shortens():
@@ -112,8 +120,9 @@ def test_a_lone_kind_gets_the_whole_budget():
     grants = simulate(48, 0.25, {"upload": 200, "poll": 0})
     times = [t for t, _ in grants]
     assert most_in_any_window(times) == 48
-    # 200 calls at 48 a window: the last one starts in the fifth window.
-    assert times[-1] == pytest.approx(4 * SPAN)
+    # 200 calls, 48 a window, one every 60/48 s: the 49th waits for the first to leave the
+    # window (SPAN), so the 193rd starts at 4 SPAN and the 200th 7 spacings later.
+    assert times[-1] == pytest.approx(4 * SPAN + 7 * W / 48)
 
 
 async def test_a_pause_holds_every_caller_until_it_ends():

@@ -11,7 +11,10 @@ at least 1, reserved for polls; U = N - P, at least 1, reserved for uploads):
 - while uploads are waiting, polls may hold at most P calls of the window; while polls are
   waiting, uploads may hold at most U. A kind nobody competes with may use the whole window,
   so uploads use all the rest plus the polls' unused capacity, and the other way round;
-- within a kind, callers are served first come, first served.
+- within a kind, callers are served first come, first served;
+- calls are paced: two grants are at least `window_s / N` apart. Without pacing, a burst
+  (a start, the end of a pause) comes back one window later as a burst of free slots that
+  the few uploads in flight cannot take, and polls would take them all.
 
 So a backlog of uploads never takes more than U of a window from waiting polls, and a storm
 of polls never more than P from waiting uploads: neither starves the other.
@@ -52,7 +55,9 @@ class RateWindow:
         polls = min(limit, max(1, round(limit * poll_share)))
         self.shares: dict[Kind, int] = {"poll": polls, "upload": max(1, limit - polls)}
         self.paused_until = -math.inf
+        self.spacing_s = window_s / limit
         self._granted: deque[tuple[float, Kind]] = deque()
+        self._last_grant = -math.inf
 
     def level(self, now: float, kind: Kind | None = None) -> int:
         """Calls counted in the window ending at `now` (of one kind, or all)."""
@@ -64,6 +69,8 @@ class RateWindow:
         may change (a pause ends, or a granted call leaves the window)."""
         if now < self.paused_until:
             return self.paused_until - now
+        if now < self._last_grant + self.spacing_s:
+            return self._last_grant + self.spacing_s - now
         self._forget(now)
         if len(self._granted) >= self.limit:
             return self._granted[0][0] + self._span - now
@@ -75,6 +82,7 @@ class RateWindow:
     def grant(self, kind: Kind, now: float) -> None:
         """Count a call of `kind` started at `now` (the caller checked `wait` first)."""
         self._granted.append((now, kind))
+        self._last_grant = now
 
     def pause(self, now: float, seconds: float) -> None:
         """Admit nothing for `seconds` from `now` (never shortens a running pause)."""
@@ -92,7 +100,7 @@ class Budget:
     def __init__(
         self,
         calls_per_minute: int = 480,
-        poll_share: float = 0.25,
+        poll_share: float = 0.04,
         throttle_pause_s: float = 60.0,
         *,
         window_s: float = 60.0,

@@ -64,7 +64,10 @@ class BudgetConfig(FrozenModel):
     """One budget of calls for the whole subscription (DESIGN invariant 5)."""
 
     calls_per_minute: Annotated[int, Field(gt=0, le=500)] = 480
-    poll_share: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    # While deposits and polls both wait, polls get this share and deposits the rest; either
+    # takes all of the window the other leaves. Deposits come first: a poll a few minutes
+    # late costs nothing (the hand-over takes 2 days), a deposit late can miss a deadline.
+    poll_share: Annotated[float, Field(gt=0, lt=1)] = 0.04
     throttle_pause_s: PositiveSeconds = 60.0
 
 
