@@ -22,16 +22,17 @@ def fill(window: RateWindow, kind: Kind, count: int, now: float = 0.0) -> float:
 
 
 def test_calls_are_paced_evenly_over_the_window():
-    window = RateWindow(10, 0.2, W)  # one call every 6 s
+    window = RateWindow(10, 0.2, W)  # one call every SPAN / 10 s
+    assert window.spacing_s == pytest.approx(SPAN / 10)
     window.grant("upload", 0.0)
-    assert window.wait("poll", 2.0, rival_waiting=False) == pytest.approx(4.0)
-    assert window.wait("upload", 6.0, rival_waiting=False) == 0
+    assert window.wait("poll", 2.0, rival_waiting=False) == pytest.approx(SPAN / 10 - 2.0)
+    assert window.wait("upload", SPAN / 10, rival_waiting=False) == 0
 
 
 def test_a_full_window_admits_the_next_call_when_the_oldest_leaves():
     window = RateWindow(10, 0.2, W)
-    assert fill(window, "upload", 10) == pytest.approx(W)  # granted at 0, 6, ... 54
-    assert window.wait("poll", W, rival_waiting=False) == pytest.approx(SPAN - W)
+    assert fill(window, "upload", 10) == pytest.approx(SPAN)  # the window is full
+    assert window.wait("poll", SPAN - 1, rival_waiting=False) == pytest.approx(1.0)
     assert window.wait("upload", SPAN, rival_waiting=False) == 0
     assert window.level(SPAN) == 9
 
@@ -120,9 +121,9 @@ def test_a_lone_kind_gets_the_whole_budget():
     grants = simulate(48, 0.25, {"upload": 200, "poll": 0})
     times = [t for t, _ in grants]
     assert most_in_any_window(times) == 48
-    # 200 calls, 48 a window, one every 60/48 s: the 49th waits for the first to leave the
-    # window (SPAN), so the 193rd starts at 4 SPAN and the 200th 7 spacings later.
-    assert times[-1] == pytest.approx(4 * SPAN + 7 * W / 48)
+    # 200 calls, 48 a window, paced one every SPAN / 48: the 193rd starts at 4 SPAN and the
+    # 200th 7 spacings later.
+    assert times[-1] == pytest.approx(4 * SPAN + 7 * SPAN / 48)
 
 
 async def test_a_pause_holds_every_caller_until_it_ends():

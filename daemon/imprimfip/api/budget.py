@@ -4,17 +4,18 @@ The rule, for a budget of N calls per window with a poll share p (P = round(N * 
 at least 1, reserved for polls; U = N - P, at least 1, reserved for uploads):
 
 - no window of `window_s` seconds ever holds more than N granted calls, whatever their kind;
-  a call leaves the window only GUARD (2 %) after `window_s`, so that the few milliseconds
-  between our clock and the server's reception cannot push one of the server's windows over;
+  a call leaves the window only GUARD (0.5 %, 0.3 s a minute) after `window_s`, so that the
+  few milliseconds between our clock and the server's reception cannot push one of the
+  server's windows over;
 - a call may start only when the last `window_s` seconds (plus the guard) hold fewer than N
   calls and no pause (after a 429) is running;
 - while uploads are waiting, polls may hold at most P calls of the window; while polls are
   waiting, uploads may hold at most U. A kind nobody competes with may use the whole window,
   so uploads use all the rest plus the polls' unused capacity, and the other way round;
 - within a kind, callers are served first come, first served;
-- calls are paced: two grants are at least `window_s / N` apart. Without pacing, a burst
-  (a start, the end of a pause) comes back one window later as a burst of free slots that
-  the few uploads in flight cannot take, and polls would take them all.
+- calls are paced: two grants are at least a window (with its guard) / N apart. Without
+  pacing, a burst (a start, the end of a pause) comes back one window later as a burst of
+  free slots that the few uploads in flight cannot take, and polls would take them all.
 
 So a backlog of uploads never takes more than U of a window from waiting polls, and a storm
 of polls never more than P from waiting uploads: neither starves the other.
@@ -36,7 +37,8 @@ from imprimfip.config.model import BudgetConfig
 
 Kind = Literal["upload", "poll"]
 KINDS: tuple[Kind, ...] = ("poll", "upload")
-GUARD = 0.02
+GUARD = 0.005
+_TOLERANCE_S = 1e-9
 
 
 def _rival(kind: Kind) -> Kind:
@@ -55,7 +57,7 @@ class RateWindow:
         polls = min(limit, max(1, round(limit * poll_share)))
         self.shares: dict[Kind, int] = {"poll": polls, "upload": max(1, limit - polls)}
         self.paused_until = -math.inf
-        self.spacing_s = window_s / limit
+        self.spacing_s = self._span / limit
         self._granted: deque[tuple[float, Kind]] = deque()
         self._last_grant = -math.inf
 
@@ -69,9 +71,12 @@ class RateWindow:
         may change (a pause ends, or a granted call leaves the window)."""
         if now < self.paused_until:
             return self.paused_until - now
-        if now < self._last_grant + self.spacing_s:
+        # A nanosecond's tolerance: clocks added up in floats must not miss a turn by 1e-15 s.
+        if now + _TOLERANCE_S < self._last_grant + self.spacing_s:
             return self._last_grant + self.spacing_s - now
-        self._forget(now)
+        # The same tolerance for a call leaving the window now: it is gone, and the share
+        # rule below must still be applied (not skipped by a wait of 0).
+        self._forget(now + _TOLERANCE_S)
         if len(self._granted) >= self.limit:
             return self._granted[0][0] + self._span - now
         if rival_waiting and self.level(now, kind) >= self.shares[kind]:
