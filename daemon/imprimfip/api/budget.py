@@ -13,9 +13,10 @@ at least 1, reserved for polls; U = N - P, at least 1, reserved for uploads):
   waiting, uploads may hold at most U. A kind nobody competes with may use the whole window,
   so uploads use all the rest plus the polls' unused capacity, and the other way round;
 - within a kind, callers are served first come, first served;
-- calls are paced: two grants are at least a window (with its guard) / N apart. Without
-  pacing, a burst (a start, the end of a pause) comes back one window later as a burst of
-  free slots that the few uploads in flight cannot take, and polls would take them all.
+- calls are paced: one turn every window (with its guard) / N, and a turn nobody was ready
+  for may be taken later, up to PACING_CREDIT of them back to back. Without pacing, a burst
+  (a start, the end of a pause) comes back one window later as a burst of free slots that
+  the few uploads in flight cannot take, and polls would take them all.
 
 So a backlog of uploads never takes more than U of a window from waiting polls, and a storm
 of polls never more than P from waiting uploads: neither starves the other.
@@ -39,6 +40,7 @@ Kind = Literal["upload", "poll"]
 KINDS: tuple[Kind, ...] = ("poll", "upload")
 GUARD = 0.005
 _TOLERANCE_S = 1e-9
+PACING_CREDIT = 4
 
 
 def _rival(kind: Kind) -> Kind:
@@ -59,7 +61,9 @@ class RateWindow:
         self.paused_until = -math.inf
         self.spacing_s = self._span / limit
         self._granted: deque[tuple[float, Kind]] = deque()
-        self._last_grant = -math.inf
+        # The earliest moment of the next grant; it lags behind by at most PACING_CREDIT
+        # spacings, so a turn nobody was ready to take is not lost for good.
+        self._next_turn = -math.inf
 
     def level(self, now: float, kind: Kind | None = None) -> int:
         """Calls counted in the window ending at `now` (of one kind, or all)."""
@@ -72,8 +76,8 @@ class RateWindow:
         if now < self.paused_until:
             return self.paused_until - now
         # A nanosecond's tolerance: clocks added up in floats must not miss a turn by 1e-15 s.
-        if now + _TOLERANCE_S < self._last_grant + self.spacing_s:
-            return self._last_grant + self.spacing_s - now
+        if now + _TOLERANCE_S < self._next_turn:
+            return self._next_turn - now
         # The same tolerance for a call leaving the window now: it is gone, and the share
         # rule below must still be applied (not skipped by a wait of 0).
         self._forget(now + _TOLERANCE_S)
@@ -87,7 +91,8 @@ class RateWindow:
     def grant(self, kind: Kind, now: float) -> None:
         """Count a call of `kind` started at `now` (the caller checked `wait` first)."""
         self._granted.append((now, kind))
-        self._last_grant = now
+        credit = now - PACING_CREDIT * self.spacing_s
+        self._next_turn = max(self._next_turn, credit) + self.spacing_s
 
     def pause(self, now: float, seconds: float) -> None:
         """Admit nothing for `seconds` from `now` (never shortens a running pause)."""
