@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from collections import Counter
@@ -31,6 +30,7 @@ from pathlib import Path
 import httpx
 from tests.fixtures.pdfs import make_letter
 
+from bench.harness import Flow, Setup, Table, save
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import Faults, SandboxSettings, rate_fields
 
@@ -80,38 +80,18 @@ class ChaosCounts:
 
 
 def _config(root: Path, api_url: str, flows: int) -> Path:
-    text = textwrap.dedent(
-        f"""
-        [api]
-        base_url = "{api_url}"
-        username = "demo"
-        password = {{ env = "IMPRIMFIP_PASSWORD", optional = true }}
-        max_attempts = 3
-        retry_base_s = 0.05
-        retry_max_delay_s = 0.2
-        request_timeout_s = 10
-
-        [intake]
-        rescan_seconds = 1
-        poll_seconds = 0.2
-        shutdown_grace_s = 5
-
-        [logging]
-        format = "json"
-        """
-    )
-    for number in range(flows):
-        text += textwrap.dedent(
-            f"""
-            [[flows]]
-            name = "flux{number}"
-            root = "spool/flux{number}"
-            settle_seconds = 0.1
-            """
-        )
-    path = root / "imprimfip.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """Fast settle and rescan, short retries: kills and faults come every second or so."""
+    tables: dict[str, Table] = {
+        "api": {
+            "max_attempts": 3,
+            "retry_base_s": 0.05,
+            "retry_max_delay_s": 0.2,
+            "request_timeout_s": 10,
+        },
+        "intake": {"rescan_seconds": 1, "poll_seconds": 0.2, "shutdown_grace_s": 5},
+    }
+    setup = Setup(api_url, [Flow(f"flux{n}", settle_seconds=0.1) for n in range(flows)], tables)
+    return setup.write(root)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -146,11 +126,7 @@ def _writer(root: Path, letters: dict[str, bytes], flows: int, seed: int) -> thr
     def write() -> None:
         chance = random.Random(seed)
         for name, data in letters.items():
-            inbox = root / "spool" / f"flux{chance.randrange(flows)}" / "inbox"
-            inbox.mkdir(parents=True, exist_ok=True)
-            temporary = inbox / f".{name}.part"
-            temporary.write_bytes(data)
-            os.replace(temporary, inbox / name)
+            save(root / "spool" / f"flux{chance.randrange(flows)}" / "inbox", name, data)
             time.sleep(chance.uniform(0, 0.05))
 
     thread = threading.Thread(target=write, daemon=True)
