@@ -20,6 +20,7 @@ from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.ledger.store import now_iso
 from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
@@ -58,7 +59,7 @@ class _Attempt:
                 self._letter_id,
                 LetterState.SUBMITTING,
                 submit_name=self._submit_name,
-                submitting_since=filer.now_iso(),
+                submitting_since=now_iso(),
             )
             self._submitting = True
         crashpoints.reached("submit.row_written")

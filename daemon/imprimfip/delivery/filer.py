@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from imprimfip.config.model import FlowConfig
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.sidecar import sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.ledger.store import now_iso
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.outputs.moves import move
 
@@ -26,10 +27,6 @@ class Station:
     flow: FlowConfig
     folders: FlowFolders
     annexes: tuple[tuple[str, bytes], ...]
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def reasons_of(letter: Letter) -> list[notes_fr.Reason]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +40,8 @@ class Letter:
 _COLUMNS = tuple(f.name for f in fields(Letter))
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """The ledger's timestamps: ISO 8601 UTC with microseconds, so they sort as text."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
@@ -66,12 +67,9 @@ class Ledger:
         """The SQLite connection, for the ledger's companion modules (history.py)."""
         return self._db
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One immediate transaction, committed on exit (for companion modules)."""
-        return self._transaction()
-
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction, committed on exit (also for companion modules)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -104,8 +102,8 @@ class Ledger:
         """Record a new letter in `state`, with its first transition."""
         if not can_move(None, state):
             raise ValueError(f"a letter cannot start in state {state}")
-        now = _now()
-        with self._transaction() as db:
+        now = now_iso()
+        with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO letters (flow, name, state, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -119,8 +117,8 @@ class Ledger:
 
     def update(self, letter_id: int, **values: object) -> Letter:
         """Record facts about a letter that do not change its state (a name, a hash)."""
-        with self._transaction() as db:
-            self._update(db, letter_id, {**values, "updated_at": _now()})
+        with self.transaction() as db:
+            self._update(db, letter_id, {**values, "updated_at": now_iso()})
         return self._row(letter_id)
 
     def move(
@@ -131,8 +129,8 @@ class Ledger:
         **values: object,
     ) -> Letter:
         """Move a letter to `target`, with the facts that go with it, in one transaction."""
-        now = _now()
-        with self._transaction() as db:
+        now = now_iso()
+        with self.transaction() as db:
             current = LetterState(
                 db.execute("SELECT state FROM letters WHERE id = ?", (letter_id,)).fetchone()[0]
             )
