@@ -94,7 +94,8 @@ subfolders = true
     (flow / "inbox" / "service-a" / "lettre.json").write_text('{"recipient": {}}')
     save(flow / "inbox" / "service-a", "lettre.pdf", make_letter())
 
+    # The sidecar is moved just after its letter: wait for both, not for the letter alone.
     wait_until(lambda: list(flow.glob("done/*/service-a_lettre.pdf")), timeout=30)
-    assert list(flow.glob("done/*/service-a_lettre.json"))
+    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.json")), timeout=10)
     assert files(flow / "inbox") == []
     assert daemon.stop() == 0
