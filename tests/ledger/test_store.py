@@ -11,20 +11,20 @@ def test_every_transition_is_kept_in_order(tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     letter = ledger.add("courrier", "a.pdf", LetterState.CLAIMED, claim_name="x-a.pdf")
     ledger.move(letter.id, LetterState.SUBMITTING, submit_name="a_000001.pdf")
-    ledger.move(letter.id, LetterState.DONE, {"note": "ok"}, internal_ref="a_1@demo.pdf")
+    ledger.move(letter.id, LetterState.DEPOSITED, {"note": "ok"}, internal_ref="a_1@demo.pdf")
     ledger.close()
 
     reopened = Ledger(tmp_path / "ledger.sqlite3")
     assert reopened.get(letter.id).internal_ref == "a_1@demo.pdf"
     steps = [(t["from_state"], t["to_state"]) for t in reopened.transitions(letter.id)]
-    assert steps == [(None, "claimed"), ("claimed", "submitting"), ("submitting", "done")]
+    assert steps == [(None, "claimed"), ("claimed", "submitting"), ("submitting", "deposited")]
 
 
 def test_a_forbidden_move_is_refused_and_changes_nothing(tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     letter = ledger.add("courrier", "a.pdf", LetterState.CLAIMED)
     with pytest.raises(ValueError, match="cannot go to"):
-        ledger.move(letter.id, LetterState.DONE, internal_ref="x")
+        ledger.move(letter.id, LetterState.DEPOSITED, internal_ref="x")
     assert ledger.get(letter.id).state is LetterState.CLAIMED
     assert ledger.get(letter.id).internal_ref is None
     assert len(ledger.transitions(letter.id)) == 1
@@ -59,7 +59,7 @@ def test_a_duplicate_is_found_by_content_within_its_flow_only(tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     first = ledger.add("courrier", "a.pdf", LetterState.CLAIMED, sha256="abc")
     ledger.move(first.id, LetterState.SUBMITTING)
-    ledger.move(first.id, LetterState.DONE, internal_ref="a_1@demo.pdf")
+    ledger.move(first.id, LetterState.DEPOSITED, internal_ref="a_1@demo.pdf")
     assert ledger.earlier_deposit("courrier", "abc", timedelta(days=90)).id == first.id
     assert ledger.earlier_deposit("autre", "abc", timedelta(days=90)) is None
     assert ledger.earlier_deposit("courrier", "def", timedelta(days=90)) is None

@@ -50,7 +50,7 @@ def deposit(
     deposited = NOW - timedelta(hours=hours_ago)
     letter = ledger.add(flow, name, LetterState.CLAIMED)
     ledger.move(letter.id, LetterState.SUBMITTING, submitting_since=deposited.isoformat())
-    ledger.move(letter.id, LetterState.DONE, internal_ref=f"{letter.id}@demo.pdf")
+    ledger.move(letter.id, LetterState.DEPOSITED, internal_ref=f"{letter.id}@demo.pdf")
     kind = "LRAR" if flow == "recommande" else "STD"
     history.enroll(letter.id, kind, deposited, NOW)
     bodies = tuple((key, key, {"flow": flow}, ()) for key in alerts)

@@ -24,7 +24,7 @@ def ledger(tmp_path):
 def deposit(ledger: Ledger, name: str = "lettre.pdf", flow: str = "courrier") -> int:
     letter = ledger.add(flow, name, LetterState.CLAIMED, claim_name=name)
     ledger.move(letter.id, LetterState.SUBMITTING, submitting_since=DEPOSIT.isoformat())
-    ledger.move(letter.id, LetterState.DONE, internal_ref=f"{name}@demo.pdf")
+    ledger.move(letter.id, LetterState.DEPOSITED, internal_ref=f"{name}@demo.pdf")
     return letter.id
 
 

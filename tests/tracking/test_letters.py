@@ -17,7 +17,7 @@ REF = "lettre_03032025100000@demo.pdf"
 DATE = "2025-03-04T10:15:00+01:00"
 
 
-def letter(state: LetterState = LetterState.DONE) -> Letter:
+def letter(state: LetterState = LetterState.DEPOSITED) -> Letter:
     return Letter(
         1,
         "courrier",

@@ -111,7 +111,7 @@ async def test_a_file_the_service_does_not_know_is_given_up_at_the_horizon(tmp_p
     async with tracking(tmp_path, sandbox, tracking=horizon) as harness:
         letter = harness.ledger.add("courrier", "perdue.pdf", "claimed")
         harness.ledger.move(letter.id, "submitting", submitting_since="2025-03-03T09:00:00+00:00")
-        harness.ledger.move(letter.id, "done", internal_ref="inconnue_03032025100000@demo.pdf")
+        harness.ledger.move(letter.id, "deposited", internal_ref="inconnue_03032025100000@demo.pdf")
         ended = await harness.until_all_ended(1)
 
         assert ended == {letter.id: "horizon"}

@@ -244,12 +244,12 @@ class Courier:
         target = filing.done_target(station.folders, letter.name, now.astimezone())
         letter = self.ledger.move(
             letter.id,
-            LetterState.DONE,
+            LetterState.DEPOSITED,
             {"submission_status": status, "warnings": warnings},
             internal_ref=internal_ref,
             final_path=str(target),
         )
-        crashpoints.reached("done.row_written")
+        crashpoints.reached("deposit.row_written")
         DEPOSITS.labels(station.flow.name, "deposited").inc()
         self.finish(station, letter)
 

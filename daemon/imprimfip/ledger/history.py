@@ -92,10 +92,10 @@ class History:
         return int(row[0])
 
     def deposits_since(self, transition_id: int) -> tuple[list[Letter], int]:
-        """Letters that became `done` after `transition_id`, and the new cursor."""
+        """Letters that became `deposited` after `transition_id`, and the new cursor."""
         rows = self._db.execute(
             "SELECT id, letter_id FROM transitions WHERE id > ? AND to_state = ? ORDER BY id",
-            (transition_id, LetterState.DONE),
+            (transition_id, LetterState.DEPOSITED),
         ).fetchall()
         cursor = rows[-1]["id"] if rows else transition_id
         return [self.ledger.get(row["letter_id"]) for row in rows], cursor
@@ -116,7 +116,7 @@ class History:
             "SELECT l.id FROM letters l LEFT JOIN tracking t ON t.letter_id = l.id "
             "WHERE l.state = ? AND l.internal_ref IS NOT NULL AND t.letter_id IS NULL "
             "ORDER BY l.id",
-            (LetterState.DONE,),
+            (LetterState.DEPOSITED,),
         )
         return [self.ledger.get(row[0]) for row in rows.fetchall()]
 

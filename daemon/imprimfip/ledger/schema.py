@@ -76,6 +76,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alerts_to_notify ON alerts (next_attempt_at);
     """,
+    # 3: the state of a letter IMPRIM'FIP accepted was called `done`, a word that also names
+    # the folder it is filed in; it is `deposited` now, in letters and in their transitions.
+    # Literal values, not LetterState: a migration states what the ledger held at the time.
+    """
+    UPDATE letters SET state = 'deposited' WHERE state = 'done';
+    UPDATE transitions SET from_state = 'deposited' WHERE from_state = 'done';
+    UPDATE transitions SET to_state = 'deposited' WHERE to_state = 'done';
+    """,
 )
 
 

@@ -180,7 +180,7 @@ class Ledger:
         return {(flow, state): count for flow, state, count in rows}
 
     def unfiled(self, flow: str) -> list[Letter]:
-        """Letters decided (done, rejected, held) whose filing has not been completed."""
+        """Letters decided (deposited, rejected, held) whose filing has not been completed."""
         rows = self._db.execute(
             "SELECT id FROM letters WHERE flow = ? AND final_path IS NOT NULL "
             "AND filed_at IS NULL ORDER BY id",
@@ -191,10 +191,11 @@ class Ledger:
     def earlier_deposit(self, flow: str, sha256: str, window: timedelta) -> Letter | None:
         """The latest letter of the same content deposited in `flow` within `window`."""
         since = (datetime.now(UTC) - window).isoformat(timespec="microseconds")
+        sent = (LetterState.DEPOSITED, LetterState.SUBMITTING, LetterState.UNCERTAIN)
         row = self._db.execute(
             "SELECT id FROM letters WHERE flow = ? AND sha256 = ? AND state IN (?, ?, ?) "
             "AND updated_at >= ? ORDER BY id DESC LIMIT 1",
-            (flow, sha256, LetterState.DONE, LetterState.SUBMITTING, LetterState.UNCERTAIN, since),
+            (flow, sha256, *sent, since),
         ).fetchone()
         return None if row is None else self._row(row[0])
 

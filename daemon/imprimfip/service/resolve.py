@@ -72,7 +72,7 @@ def record_sent(config: Config, ledger: Ledger, letter: Letter, internal_ref: st
         target = filing.done_target(station.folders, letter.name, datetime.now().astimezone())
         letter = ledger.move(
             letter.id,
-            LetterState.DONE,
+            LetterState.DEPOSITED,
             {"by": "imprimfip resolve --sent", "held_path": str(held)},
             internal_ref=internal_ref,
             final_path=str(target),

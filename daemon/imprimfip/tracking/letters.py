@@ -133,7 +133,7 @@ def _attention(file: Status | None, status: Status, *, overdue: bool) -> str | N
 def overview(history: History, timing: Timing, flow: str | None = None) -> list[Line]:
     """Every deposited, uncertain or refused letter (of one flow), the latest first."""
     letters = history.letters(
-        LetterState.DONE, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
+        LetterState.DEPOSITED, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
     )
     schedules = history.schedules(flow=flow)
     latest = history.latest(flow=flow)
