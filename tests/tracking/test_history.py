@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from imprimfip.ledger import Ledger, LetterState
-from imprimfip.ledger.history import FILE, History, Outcome, Status
+from imprimfip.ledger.history import FILE, Ended, History, Outcome, Status
 from imprimfip.ledger.schema import MIGRATIONS
 from imprimfip.tracking.observe import changes
 from tests.tracking.replay import DEPOSIT
@@ -77,13 +77,13 @@ def test_a_poll_records_its_changes_schedule_and_alerts_each_once(ledger):
     seen = [Status(FILE, "Erreur", None, "PDF invalide")]
     now = DEPOSIT + timedelta(minutes=10)
     alert = ("error:", "file_error", {"flow": "courrier"}, ("command",))
-    raised = history.record(letter, now, Outcome(tuple(seen), None, "final", (alert,)))
+    raised = history.record(letter, now, Outcome(tuple(seen), None, Ended.FINAL, (alert,)))
     assert [(a.key, a.pending) for a in raised] == [("error:", ("command",))]
-    again = history.record(letter, now, Outcome((), None, "final", (alert,)))
+    again = history.record(letter, now, Outcome((), None, Ended.FINAL, (alert,)))
     assert again == []
     assert [s.status for s in history.history(letter)] == ["Erreur"]
     tracked = history.tracked(letter)
-    assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, "final")
+    assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, Ended.FINAL)
     assert history.latest(letter) == {letter: {FILE: seen[0]}}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imprimfip.ledger.history import FILE
+from imprimfip.ledger.history import FILE, Ended
 from imprimfip.sandbox.life import plan_life
 from imprimfip.tracking import alerts, finality
 from tests.api.letters import lrar, lre, std
@@ -64,7 +64,7 @@ async def test_letters_of_each_sending_type_are_followed_to_their_final_status(t
         ids = [await harness.deposit(submission) for submission in made]
         ended = await harness.until_all_ended(len(ids))
 
-        assert set(ended.values()) == {"final"}
+        assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)
         assert set(harness.changed) == {"courrier", "electronique", "recommande"}
@@ -101,7 +101,7 @@ async def test_an_outage_pauses_the_polls_and_loses_none(tmp_path, sandbox):
         sandbox.set_faults()
         ended = await harness.until_all_ended(len(ids))
 
-        assert set(ended.values()) == {"final"}
+        assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)
 
@@ -114,7 +114,7 @@ async def test_a_file_the_service_does_not_know_is_given_up_at_the_horizon(tmp_p
         harness.ledger.move(letter.id, "deposited", internal_ref="inconnue_03032025100000@demo.pdf")
         ended = await harness.until_all_ended(1)
 
-        assert ended == {letter.id: "horizon"}
+        assert ended == {letter.id: Ended.HORIZON}
         assert harness.history.history(letter.id) == []
         assert harness.history.tracked(letter.id).polls == 1
 
@@ -137,6 +137,6 @@ async def test_a_bug_while_recording_one_letter_does_not_stop_the_others(
         ended = await harness.until_all_ended(len(ids))
 
         assert failed == ["casse.pdf"]
-        assert set(ended.values()) == {"final"}
+        assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)

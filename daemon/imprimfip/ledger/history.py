@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from imprimfip.ledger.states import LetterState
@@ -42,6 +43,13 @@ class Seen(Status):
     seen_at: str
 
 
+class Ended(StrEnum):
+    """Why a letter is no longer followed (the `ended` column of `tracking`)."""
+
+    FINAL = "final"  # its statuses are final: nothing more can happen to it
+    HORIZON = "horizon"  # past its sending type's horizon without a final status
+
+
 @dataclass(frozen=True)
 class Tracked:
     """A letter being followed: its schedule and who it is."""
@@ -54,7 +62,7 @@ class Tracked:
     deposited_at: datetime
     polls: int
     next_poll_at: datetime | None
-    ended: str | None
+    ended: Ended | None
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ class Outcome:
 
     changes: tuple[Status, ...]
     next_poll_at: datetime | None
-    ended: str | None
+    ended: Ended | None
     alerts: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = ()
 
 
@@ -159,7 +167,7 @@ class History:
                 deposited_at=moment(row["deposited_at"]),
                 polls=row["polls"],
                 next_poll_at=moment(row["next_poll_at"]) if row["next_poll_at"] else None,
-                ended=row["ended"],
+                ended=Ended(row["ended"]) if row["ended"] else None,
             )
             for row in rows.fetchall()
         ]

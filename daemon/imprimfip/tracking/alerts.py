@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from imprimfip.ledger.history import FILE, Status, Tracked, iso
@@ -27,24 +28,30 @@ from imprimfip.tracking.schedule import Timing
 
 RAISED: Counter[tuple[str, str]] = Counter()
 
+
+class AlertKind(StrEnum):
+    """What an alert is about: its `kind` for scripts and metrics; `messages_fr` words it."""
+
+    FILE_ERROR = "file_error"
+    SUBMITTED_WITH_ERRORS = "submitted_with_errors"
+    DOCUMENT_ERROR = "document_error"
+    OVERDUE = "overdue"
+    REFUSED = "refused"
+    NEGLECTED = "neglected"
+    DELIVERY_FAILED = "delivery_failed"
+
+
 DELIVERY_PROBLEMS = {
-    finality.REFUSED: "refused",
-    finality.NEGLECTED: "neglected",
-    finality.DELIVERY_FAILED: "delivery_failed",
+    finality.REFUSED: AlertKind.REFUSED,
+    finality.NEGLECTED: AlertKind.NEGLECTED,
+    finality.DELIVERY_FAILED: AlertKind.DELIVERY_FAILED,
 }
-KINDS = (
-    "file_error",
-    "submitted_with_errors",
-    "document_error",
-    "overdue",
-    *DELIVERY_PROBLEMS.values(),
-)
 
 
 @dataclass(frozen=True)
 class Alert:
     key: str
-    kind: str
+    kind: AlertKind
     reference: str
     status: str
     message: str
@@ -61,7 +68,7 @@ def alerts_for(
             found.append(Alert(f"delivery:{ref}", kind, ref, status.status, status.message))
     late = timing.age(tracked.deposited_at, now) >= timing.overdue_after_s
     if late and finality.awaiting_hand_over(file_status(latest), documents(latest)):
-        found.append(Alert("overdue", "overdue", FILE, _waiting_status(latest), ""))
+        found.append(Alert("overdue", AlertKind.OVERDUE, FILE, _waiting_status(latest), ""))
     return found
 
 
@@ -77,9 +84,9 @@ def _waiting_status(latest: Mapping[str, Status]) -> str:
 def _errors(latest: Mapping[str, Status]) -> list[Alert]:
     file = latest.get(FILE)
     if file is not None and file.status == finality.ERROR:
-        return [Alert("error:", "file_error", FILE, file.status, file.message)]
+        return [Alert("error:", AlertKind.FILE_ERROR, FILE, file.status, file.message)]
     with_errors = file is not None and file.status == finality.SUBMITTED_WITH_ERRORS
-    kind = "submitted_with_errors" if with_errors else "document_error"
+    kind = AlertKind.SUBMITTED_WITH_ERRORS if with_errors else AlertKind.DOCUMENT_ERROR
     found = [
         Alert(f"error:{ref}", kind, ref, s.status, s.message)
         for ref, s in latest.items()

@@ -22,7 +22,7 @@ SENDING_TYPES = {
     "LRAR": "Recommandé avec AR",
 }
 
-# Why a letter is listed first on the status page (tracking.letters.ATTENTION).
+# Why a letter is listed first on the status page (tracking.letters.Attention).
 ATTENTION_LABELS = {
     "uncertain": "Dépôt incertain",
     "rejected": "Refusé avant envoi",

@@ -82,7 +82,7 @@ def next_poll(
     10 minutes after its deposit, or at once if that is past (a deposit made before
     tracking existed, or while the daemon was stopped), even past its horizon.
     """
-    if phase is Phase.FINISHED:
+    if phase is Phase.FINAL:
         return None
     if polls == 0:
         return max(now, timing.at_age(deposited_at, ANALYSIS_AGES[0]))

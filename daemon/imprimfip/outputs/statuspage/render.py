@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from imprimfip.tracking.letters import ATTENTION, Line
+from imprimfip.tracking.letters import Attention, Line
 from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES, french_date
 
 RECENT = 50
@@ -64,7 +64,7 @@ def page(
     sections = [_form(flows, query, flow), _flows(lines, flows, flow)]
     attention = sorted(
         (line for line in lines if line.attention),
-        key=lambda line: ATTENTION.index(line.attention or ""),
+        key=lambda line: list(Attention).index(line.attention),
     )
     sections.append(
         _table("À traiter", "a-traiter", attention, motive=True, empty="Rien à traiter.")
