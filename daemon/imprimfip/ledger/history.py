@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from imprimfip.errors import UnknownLetter
 from imprimfip.ledger.states import LetterState
 from imprimfip.ledger.store import Ledger, Letter
 
@@ -148,8 +149,10 @@ class History:
         )
 
     def tracked(self, letter_id: int) -> Tracked:
-        [found] = self._tracked("t.letter_id = ?", (letter_id,))
-        return found
+        found = self._tracked("t.letter_id = ?", (letter_id,))
+        if not found:
+            raise UnknownLetter(f"letter {letter_id} is not followed")
+        return found[0]
 
     def _tracked(self, where: str, params: tuple[object, ...]) -> list[Tracked]:
         rows = self._db.execute(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from imprimfip.errors import LedgerTooNew
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE letters (
@@ -91,7 +93,7 @@ def migrate(db: sqlite3.Connection) -> int:
     """Bring `db` to the latest schema; return the version it is at."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
-        raise RuntimeError(
+        raise LedgerTooNew(
             f"the ledger has schema version {version}, newer than this program knows "
             f"({len(MIGRATIONS)}): upgrade imprimfip or restore the ledger's backup"
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from imprimfip.errors import ForbiddenMove, UnknownField, UnknownLetter
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
 
@@ -83,7 +84,7 @@ class Ledger:
             f"SELECT {', '.join(_COLUMNS)} FROM letters WHERE id = ?", (letter_id,)
         ).fetchone()
         if row is None:
-            raise KeyError(letter_id)
+            raise UnknownLetter(f"no letter number {letter_id} in the ledger")
         values = dict(row)
         values["state"] = LetterState(values["state"])
         return Letter(**values)
@@ -101,7 +102,7 @@ class Ledger:
     ) -> Letter:
         """Record a new letter in `state`, with its first transition."""
         if not can_move(None, state):
-            raise ValueError(f"a letter cannot start in state {state}")
+            raise ForbiddenMove(f"a letter cannot start in state {state}")
         now = now_iso()
         with self.transaction() as db:
             cursor = db.execute(
@@ -131,11 +132,9 @@ class Ledger:
         """Move a letter to `target`, with the facts that go with it, in one transaction."""
         now = now_iso()
         with self.transaction() as db:
-            current = LetterState(
-                db.execute("SELECT state FROM letters WHERE id = ?", (letter_id,)).fetchone()[0]
-            )
+            current = self._row(letter_id).state
             if not can_move(current, target):
-                raise ValueError(f"letter {letter_id}: {current} cannot go to {target}")
+                raise ForbiddenMove(f"letter {letter_id}: {current} cannot go to {target}")
             self._update(db, letter_id, {**values, "state": target, "updated_at": now})
             self._log(db, letter_id, source=current, target=target, detail=detail, at=now)
         return self._row(letter_id)
@@ -146,7 +145,7 @@ class Ledger:
             return
         unknown = set(values) - set(_COLUMNS)
         if unknown:
-            raise ValueError(f"unknown letter fields: {sorted(unknown)}")
+            raise UnknownField(f"letters have no field {', '.join(sorted(unknown))}")
         assignments = ", ".join(f"{key} = ?" for key in values)
         db.execute(f"UPDATE letters SET {assignments} WHERE id = ?", (*values.values(), letter_id))
 
