@@ -1,30 +1,22 @@
 """The ledger's tracking tables (migration 2): poll schedule, status history, alerts.
 
-Companion of `Ledger`: same connection, same rule that a method commits before it returns.
-Times are stored as ISO 8601 UTC strings with microseconds, so they sort as text.
+Companion of `Ledger`: same connection, same rule that a method commits before it returns,
+same timestamps (`store.iso`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from imprimfip.errors import UnknownLetter
 from imprimfip.ledger.states import LetterState
-from imprimfip.ledger.store import Ledger, Letter
+from imprimfip.ledger.store import Ledger, Letter, iso, moment
 
 FILE = ""  # the reference of the file's own status in status_history
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)

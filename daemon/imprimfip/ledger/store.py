@@ -41,9 +41,18 @@ class Letter:
 _COLUMNS = tuple(f.name for f in fields(Letter))
 
 
-def now_iso() -> str:
+def iso(when: datetime) -> str:
     """The ledger's timestamps: ISO 8601 UTC with microseconds, so they sort as text."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def now_iso() -> str:
+    return iso(datetime.now(UTC))
+
+
+def moment(text: str) -> datetime:
+    """A timestamp the ledger stored, back as an aware datetime."""
+    return datetime.fromisoformat(text)
 
 
 class Ledger:
@@ -189,7 +198,7 @@ class Ledger:
 
     def earlier_deposit(self, flow: str, sha256: str, window: timedelta) -> Letter | None:
         """The latest letter of the same content deposited in `flow` within `window`."""
-        since = (datetime.now(UTC) - window).isoformat(timespec="microseconds")
+        since = iso(datetime.now(UTC) - window)
         sent = (LetterState.DEPOSITED, LetterState.SUBMITTING, LetterState.UNCERTAIN)
         row = self._db.execute(
             "SELECT id FROM letters WHERE flow = ? AND sha256 = ? AND state IN (?, ?, ?) "

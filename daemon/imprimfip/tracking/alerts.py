@@ -21,7 +21,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from imprimfip.ledger.history import FILE, Status, Tracked, iso
+from imprimfip.ledger.history import FILE, Status, Tracked
+from imprimfip.ledger.store import iso
 from imprimfip.tracking import finality, messages_fr
 from imprimfip.tracking.observe import documents, file_status
 from imprimfip.tracking.schedule import Timing

@@ -13,7 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import FILE, AlertRow, Ended, History, Status, Tracked, moment
+from imprimfip.ledger.history import FILE, AlertRow, Ended, History, Status, Tracked
+from imprimfip.ledger.store import moment
 from imprimfip.tracking import finality, messages_fr
 from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
 from imprimfip.tracking.schedule import DAY, Timing

@@ -25,7 +25,8 @@ from imprimfip.config.model import Config
 from imprimfip.delivery.pause import Pause
 from imprimfip.errors import SystemFault
 from imprimfip.ledger import Letter
-from imprimfip.ledger.history import Ended, History, Outcome, Tracked, moment
+from imprimfip.ledger.history import Ended, History, Outcome, Tracked
+from imprimfip.ledger.store import moment
 from imprimfip.tracking import alerts, notify
 from imprimfip.tracking.finality import Phase, phase
 from imprimfip.tracking.notify import Notifier
