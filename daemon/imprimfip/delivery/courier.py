@@ -20,17 +20,13 @@ from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
-from imprimfip.ledger.store import now_iso
+from imprimfip.ledger.store import moment, now_iso
 from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
 log = structlog.get_logger(__name__)
-
-
-def _french_date(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y à %H:%M")
 
 
 def letter_log(station: Station, letter: Letter) -> structlog.stdlib.BoundLogger:
@@ -153,9 +149,7 @@ class Courier:
         earlier = self.ledger.earlier_deposit(station.flow.name, letter.sha256, window)
         if earlier is None or earlier.id == letter.id:
             return []
-        return [
-            notes_fr.duplicate(earlier.name, _french_date(earlier.updated_at), earlier.internal_ref)
-        ]
+        return [notes_fr.duplicate(earlier.name, moment(earlier.updated_at), earlier.internal_ref)]
 
     @staticmethod
     def _refusals(
@@ -278,7 +272,7 @@ class Courier:
         A system fault leaves it uncertain in processing/ for the next attempt.
         """
         assert letter.submit_name is not None and letter.submitting_since is not None
-        since = datetime.fromisoformat(letter.submitting_since)
+        since = moment(letter.submitting_since)
         until = min(datetime.now(UTC), since + timedelta(seconds=self._request_timeout_s + 5))
         try:
             found = await self.client.find_submission(
@@ -303,9 +297,7 @@ class Courier:
             letter.id,
             final_path=str(target),
             reason_code="uncertain",
-            reason=notes_fr.uncertain(
-                _french_date(letter.submitting_since), letter.submit_name
-            ).message,
+            reason=notes_fr.uncertain(since, letter.submit_name).message,
         )
         letter_log(station, letter).error(
             "uncertain_held_for_a_person", submit_name=letter.submit_name

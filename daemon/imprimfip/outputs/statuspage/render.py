@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from imprimfip import dates_fr
 from imprimfip.tracking.letters import Attention, Line
-from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES, french_date
+from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES
 
 RECENT = 50
 FOUND = 200
@@ -82,7 +83,7 @@ def page(
         "<title>Suivi des envois IMPRIM'FIP</title>\n"
         f"<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
         "<header><h1>Suivi des envois IMPRIM'FIP</h1>\n"
-        f"<p>État au {escape(french_date(now))}. Cette page ne se met pas à jour seule : "
+        f"<p>État au {escape(dates_fr.in_sentence(now))}. Cette page ne se met pas à jour seule : "
         "rechargez-la pour la voir à jour.</p></header>\n"
         f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
@@ -152,9 +153,9 @@ def _row(line: Line, motive: bool) -> str:
         line.reference,
         line.flow,
         line.status,
-        french_date(line.status_date) if line.status_date else "",
+        dates_fr.in_table(line.status_date) if line.status_date else "",
         line.message,
-        french_date(line.deposited_at) if line.deposited_at else "",
+        dates_fr.in_table(line.deposited_at) if line.deposited_at else "",
     ]
     shown = "".join(f"<td>{escape(cell)}</td>" for cell in cells)
     if motive:
