@@ -12,7 +12,7 @@ import pytest
 
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
-from imprimfip.ledger.history import FILE, History, Outcome, Status
+from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.outputs.statuspage.server import StatusPage
 from imprimfip.tracking import finality as f
@@ -66,7 +66,7 @@ def ledger(tmp_path):
     """Five letters: one shipped, one in error, one overdue, one refused, one uncertain."""
     opened = Ledger(tmp_path / "ledger.sqlite3")
     history = History(opened)
-    submitted = Status(FILE, f.SUBMITTED, NOW.isoformat(), "")
+    submitted = Status(WHOLE_FILE, f.SUBMITTED, NOW.isoformat(), "")
     deposit(opened, history, "courrier", "Relevé d'échéances.pdf", 30, submitted, doc(1, f.SHIPPED))
     deposit(
         opened,
@@ -74,7 +74,7 @@ def ledger(tmp_path):
         "courrier",
         "Facture <12>.pdf",
         20,
-        Status(FILE, f.ERROR, None, "PDF illisible"),
+        Status(WHOLE_FILE, f.ERROR, None, "PDF illisible"),
         alerts=("error:",),
     )
     deposit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from imprimfip.ledger.history import FILE, Status, Tracked
+from imprimfip.ledger.history import WHOLE_FILE, Status, Tracked
 from imprimfip.tracking import finality as f
 from imprimfip.tracking import messages_fr
 from imprimfip.tracking.alerts import AlertKind, alerts_for, body
@@ -21,7 +21,7 @@ def tracked(sending_type: str = "STD") -> Tracked:
 
 
 def statuses(file: str | None, **documents: str) -> dict[str, Status]:
-    found = {FILE: Status(FILE, file, None, "motif du fichier")} if file else {}
+    found = {WHOLE_FILE: Status(WHOLE_FILE, file, None, "motif du fichier")} if file else {}
     for ref, status in documents.items():
         found[ref] = Status(ref, status, None, f"motif de {ref}")
     return found

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import FILE, AlertRow, Ended, Status, Tracked
+from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, Status, Tracked
 from imprimfip.tracking import finality as f
 from imprimfip.tracking import messages_fr
 from imprimfip.tracking.letters import lines_of
@@ -50,7 +50,7 @@ def alert(key: str) -> AlertRow:
 
 
 def statuses(file: str, **documents: str) -> dict[str, Status]:
-    found = {FILE: Status(FILE, file, DATE, "")}
+    found = {WHOLE_FILE: Status(WHOLE_FILE, file, DATE, "")}
     found.update({ref: Status(ref, s, DATE, f"message {ref}") for ref, s in documents.items()})
     return found
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imprimfip.ledger.history import FILE, Ended
+from imprimfip.ledger.history import WHOLE_FILE, Ended
 from imprimfip.sandbox.life import plan_life
 from imprimfip.tracking import alerts, finality
 from tests.api.letters import lrar, lre, std
@@ -29,7 +29,7 @@ def planned(box, submission: dict, references: list[str]) -> dict[str, list[str]
         references,
         box.settings,
     )
-    plan = {FILE: [finality.SUBMITTING, life.status]}
+    plan = {WHOLE_FILE: [finality.SUBMITTING, life.status]}
     for doc in life.documents:
         plan[doc.reference] = [step.status for step in doc.steps]
     return plan
@@ -50,7 +50,7 @@ def check_recorded_once_in_order(harness: Harness, box, letter_id: int) -> None:
     seen: dict[str, list[str]] = {}
     for change in harness.history.history(letter_id):
         seen.setdefault(change.reference, []).append(change.status)
-    assert set(seen) == {FILE, letter.internal_ref}
+    assert set(seen) == {WHOLE_FILE, letter.internal_ref}
     for reference, statuses in seen.items():
         assert in_order(statuses, plan[reference]), (reference, statuses, plan[reference])
         assert statuses[-1] == plan[reference][-1]
@@ -87,7 +87,7 @@ async def test_a_multi_document_file_has_one_status_per_business_reference(tmp_p
         await harness.until_all_ended(1)
 
         latest = harness.history.latest(letter_id)[letter_id]
-        assert set(latest) == {FILE, "P1", "P2", "P3"}
+        assert set(latest) == {WHOLE_FILE, "P1", "P2", "P3"}
         assert {latest[ref].status for ref in ("P1", "P2", "P3")} == {finality.SHIPPED}
 
 

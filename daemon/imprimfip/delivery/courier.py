@@ -28,6 +28,10 @@ from imprimfip.validation.report import Report
 
 log = structlog.get_logger(__name__)
 
+# How long after its timeout fired here a request may still reach IMPRIM'FIP (the last bytes
+# on the wire, the server's own stamp): the search for a lost deposit looks that much later.
+LATE_ARRIVAL_S = 5.0
+
 
 def letter_log(station: Station, letter: Letter) -> structlog.stdlib.BoundLogger:
     """A logger that names the letter in every event: flow, file name, sha256 prefix."""
@@ -273,7 +277,8 @@ class Courier:
         """
         assert letter.submit_name is not None and letter.submitting_since is not None
         since = moment(letter.submitting_since)
-        until = min(datetime.now(UTC), since + timedelta(seconds=self._request_timeout_s + 5))
+        in_flight = timedelta(seconds=self._request_timeout_s + LATE_ARRIVAL_S)
+        until = min(datetime.now(UTC), since + in_flight)
         try:
             found = await self.client.find_submission(
                 letter.submit_name, station.flow.on_behalf_of or self._username, since, until

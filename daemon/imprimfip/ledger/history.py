@@ -16,12 +16,12 @@ from imprimfip.errors import UnknownLetter
 from imprimfip.ledger.states import LetterState
 from imprimfip.ledger.store import Ledger, Letter, iso, moment
 
-FILE = ""  # the reference of the file's own status in status_history
+WHOLE_FILE = ""  # the reference of a status that is the whole file's, not one document's
 
 
 @dataclass(frozen=True)
 class Status:
-    """A status as IMPRIM'FIP gave it: of the file (reference FILE) or of one document."""
+    """A status as IMPRIM'FIP gave it: of the file (reference WHOLE_FILE) or of one document."""
 
     reference: str
     status: str

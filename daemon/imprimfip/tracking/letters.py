@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import FILE, AlertRow, Ended, History, Status, Tracked
+from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, History, Status, Tracked
 from imprimfip.ledger.store import moment
 from imprimfip.tracking import finality, messages_fr
 from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
@@ -95,9 +95,9 @@ def lines_of(
                 attention=Attention.UNCERTAIN,
             )
         ]
-    file = latest.get(FILE)
-    documents = {ref: s for ref, s in latest.items() if ref != FILE}
-    shown = list(documents.values()) or [file or Status(FILE, "", None, "")]
+    file = latest.get(WHOLE_FILE)
+    documents = {ref: s for ref, s in latest.items() if ref != WHOLE_FILE}
+    shown = list(documents.values()) or [file or Status(WHOLE_FILE, "", None, "")]
     overdue = any(alert.key == "overdue" for alert in alerts)
     lines = []
     for status in shown:
@@ -107,7 +107,9 @@ def lines_of(
             attention = Attention.NOT_FOLLOWED
             days = timing.horizon(tracked.sending_type) / DAY
             message = messages_fr.NOT_FOLLOWED.format(days=days)
-        reference = "" if status.reference in (FILE, letter.internal_ref) else status.reference
+        # The file's own status, or its only document's (named by the file's internalRef).
+        whole = status.reference in (WHOLE_FILE, letter.internal_ref)
+        reference = "" if whole else status.reference
         lines.append(
             Line(
                 **base,
@@ -130,12 +132,12 @@ def _wording(status: Status, deposited: datetime | None) -> tuple[str, datetime 
 def _attention(file: Status | None, status: Status, *, overdue: bool) -> Attention | None:
     file_status = file.status if file else None
     if finality.ERROR in (file_status, status.status) or (
-        file_status == finality.SUBMITTED_WITH_ERRORS and status.reference == FILE
+        file_status == finality.SUBMITTED_WITH_ERRORS and status.reference == WHOLE_FILE
     ):
         return Attention.ERROR
     if status.status in DELIVERY_PROBLEMS:
         return Attention.DELIVERY
-    shown = [] if status.reference == FILE else [status.status]
+    shown = [] if status.reference == WHOLE_FILE else [status.status]
     if overdue and finality.awaiting_hand_over(file_status, shown):
         return Attention.OVERDUE
     return None
