@@ -21,7 +21,7 @@ from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import moment, now_iso
-from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
+from imprimfip.metrics import FILED, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
@@ -248,7 +248,7 @@ class Courier:
             final_path=str(target),
         )
         crashpoints.reached("deposit.row_written")
-        DEPOSITS.labels(station.flow.name, "deposited").inc()
+        FILED.labels(station.flow.name, LetterState.DEPOSITED).inc()
         self.finish(station, letter)
 
     def reject(
@@ -266,7 +266,7 @@ class Courier:
         )
         letter_log(station, letter).warning("letter_rejected", codes=[r.code for r in reasons])
         crashpoints.reached("reject.row_written")
-        DEPOSITS.labels(station.flow.name, "rejected").inc()
+        FILED.labels(station.flow.name, LetterState.REJECTED).inc()
         self.finish(station, letter)
 
     async def settle(self, station: Station, letter: Letter) -> None:
@@ -307,7 +307,7 @@ class Courier:
         letter_log(station, letter).error(
             "uncertain_held_for_a_person", submit_name=letter.submit_name
         )
-        DEPOSITS.labels(station.flow.name, "uncertain").inc()
+        FILED.labels(station.flow.name, LetterState.UNCERTAIN).inc()
         self.finish(station, letter)
 
     def finish(self, station: Station, letter: Letter) -> None:
