@@ -58,7 +58,7 @@ def final_age(life: FileLife, sending_type: str, horizon_s: float) -> float:
         # A second past the step: the moment is rounded to microseconds on the way.
         view = answer(life, DEPOSIT + timedelta(seconds=offset + 1))
         latest = {status.reference: status for status in statuses(view)}
-        if phase(sending_type, file_status(latest), documents(latest)) is Phase.FINISHED:
+        if phase(sending_type, file_status(latest), documents(latest)) is Phase.FINAL:
             return min(offset, horizon_s)
     return horizon_s
 

@@ -109,7 +109,7 @@ def daemon_run(
         started = daemon.wait_started()
         wait_until(lambda: filed(root) >= len(letters), timeout=len(letters) + 60, interval=0.05)
         wall = time.monotonic() - started
-    deposits = first_moves(root, "done")
+    deposits = first_moves(root, "deposited")
     return per_second(list(deposits.values())), len(letters) / wall
 
 

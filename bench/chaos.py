@@ -31,6 +31,7 @@ import httpx
 from tests.fixtures.pdfs import make_letter
 
 from bench.harness import Flow, Setup, Table, save
+from imprimfip.ledger import LetterState
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import Faults, SandboxSettings, rate_fields
 
@@ -152,7 +153,7 @@ def _check(root: Path, letters: dict[str, bytes], submissions: list[dict]) -> Ch
     with sqlite3.connect(root / "state" / "ledger.sqlite3") as db:
         rows = db.execute("SELECT state, sha256, internal_ref, final_path FROM letters").fetchall()
     for state, sha, ref, final_path in rows:
-        if state == "done":
+        if state == LetterState.DEPOSITED:
             counts.done_not_deposited_once += by_sha.get(sha, 0) != 1
             counts.done_ref_not_recorded += ref not in refs_by_sha.get(sha, set())
         elif state == "uncertain":

@@ -187,7 +187,7 @@ def filed(root: Path) -> int:
 def first_moves(root: Path, state: str) -> dict[str, float]:
     """Each letter's name and the epoch second its first move to `state` was recorded (the
     ledger records a deposit as `submitting` once the budget granted it, just before the
-    request leaves; as `done` once IMPRIM'FIP accepted it)."""
+    request leaves; as `deposited` once IMPRIM'FIP accepted it)."""
     path = root / "state" / "ledger.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
         rows = db.execute(

@@ -77,11 +77,11 @@ def write_history(root: Path, flows: list[Flow], count: int) -> None:
         letter_id = n + 1
         place = str(folder / name)
         letters.append(
-            (letter_id, flow.name, name, "done", sha, len(pdf), name, name, ref, place)
+            (letter_id, flow.name, name, "deposited", sha, len(pdf), name, name, ref, place)
             + (stamp,) * 4
         )
         moves += [(letter_id, stamp, None, "claimed"), (letter_id, stamp, "claimed", "submitting")]
-        moves.append((letter_id, stamp, "submitting", "done"))
+        moves.append((letter_id, stamp, "submitting", "deposited"))
         tracking.append((letter_id, flow.sending_type, stamp, 3, shipped, "final"))
         statuses += [
             (letter_id, "", "Soumis", stamp, stamp),

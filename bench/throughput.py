@@ -70,7 +70,7 @@ def run(letters: int, time_scale: float, root: Path) -> dict[str, float]:
                 time.sleep(0.5)
             stats = box.stats()
         box.close()
-        received = sorted(first_moves(root, "done").values())
+        received = sorted(first_moves(root, "deposited").values())
     if len(received) < letters:
         raise SystemExit(f"only {len(received)} of {letters} letters deposited in time")
     calls = api_calls(root / "daemon.log")

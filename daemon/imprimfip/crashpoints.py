@@ -19,7 +19,7 @@ POINTS = (
     "claim.renamed",  # in processing/, not yet read nor hashed
     "submit.row_written",  # ledger says submitting, nothing sent yet
     "submit.answered",  # IMPRIM'FIP accepted it, the internalRef not yet recorded
-    "done.row_written",  # ledger says done, the letter still in processing/
+    "deposit.row_written",  # ledger says deposited, the letter still in processing/
     "move.linked",  # the letter is in both folders (between link and unlink)
     "done.moved",  # in done/, its receipt not yet written
     "reject.row_written",  # ledger says rejected, no note yet

@@ -9,6 +9,11 @@
     │   └── ApiAuthFailed        401, 403, gateway codes 900901, 900902, 900910
     ├── OutcomeUnknown       the request may or may not have been accepted: a person decides
     ├── UnknownFile          a status query names a file the server does not know (404)
+    ├── LedgerError          the ledger refused a read or a write; nothing was changed
+    │   ├── UnknownLetter        no letter has this number: whoever gave it (resolve) fixes it
+    │   ├── ForbiddenMove        a move the life of a letter forbids: a bug of the daemon
+    │   ├── UnknownField         a letter has no such field: a bug of the daemon
+    │   └── LedgerTooNew         written by a newer imprimfip: the sysadmin upgrades or restores
     └── ConfigError          the configuration is wrong: the sysadmin fixes it (exit 78)
 
 Third-party exceptions (httpx, pypdf, sqlite3) are translated into these at the boundary of
@@ -82,6 +87,26 @@ class UnknownFile(ApiError):
 
     Routine while probing for a lost deposit; for a recorded internalRef, a sign to look.
     """
+
+
+class LedgerError(ImprimfipError):
+    """The ledger refused an operation; its transaction was rolled back."""
+
+
+class UnknownLetter(LedgerError):
+    """No letter (or, for tracking, no followed letter) has this number."""
+
+
+class ForbiddenMove(LedgerError):
+    """A state change the life of a letter does not allow (`ledger/states.py`)."""
+
+
+class UnknownField(LedgerError):
+    """A value for a field that letters do not have."""
+
+
+class LedgerTooNew(LedgerError):
+    """The ledger's schema is newer than this program knows."""
 
 
 @dataclass(frozen=True)

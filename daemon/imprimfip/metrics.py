@@ -17,7 +17,7 @@ API_CALLS = Counter(
     ["operation", "status"],
     registry=REGISTRY,
 )
-DEPOSITS = Counter(
+FILED = Counter(
     "imprimfip_letters_filed",
     "Letters filed, by flow and outcome (deposited, rejected, uncertain).",
     ["flow", "outcome"],

@@ -12,7 +12,7 @@ import pytest
 
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
-from imprimfip.ledger.history import FILE, History, Outcome, Status
+from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.outputs.statuspage.server import StatusPage
 from imprimfip.tracking import finality as f
@@ -50,7 +50,7 @@ def deposit(
     deposited = NOW - timedelta(hours=hours_ago)
     letter = ledger.add(flow, name, LetterState.CLAIMED)
     ledger.move(letter.id, LetterState.SUBMITTING, submitting_since=deposited.isoformat())
-    ledger.move(letter.id, LetterState.DONE, internal_ref=f"{letter.id}@demo.pdf")
+    ledger.move(letter.id, LetterState.DEPOSITED, internal_ref=f"{letter.id}@demo.pdf")
     kind = "LRAR" if flow == "recommande" else "STD"
     history.enroll(letter.id, kind, deposited, NOW)
     bodies = tuple((key, key, {"flow": flow}, ()) for key in alerts)
@@ -66,7 +66,7 @@ def ledger(tmp_path):
     """Five letters: one shipped, one in error, one overdue, one refused, one uncertain."""
     opened = Ledger(tmp_path / "ledger.sqlite3")
     history = History(opened)
-    submitted = Status(FILE, f.SUBMITTED, NOW.isoformat(), "")
+    submitted = Status(WHOLE_FILE, f.SUBMITTED, NOW.isoformat(), "")
     deposit(opened, history, "courrier", "Relevé d'échéances.pdf", 30, submitted, doc(1, f.SHIPPED))
     deposit(
         opened,
@@ -74,7 +74,7 @@ def ledger(tmp_path):
         "courrier",
         "Facture <12>.pdf",
         20,
-        Status(FILE, f.ERROR, None, "PDF illisible"),
+        Status(WHOLE_FILE, f.ERROR, None, "PDF illisible"),
         alerts=("error:",),
     )
     deposit(

@@ -11,6 +11,7 @@ import sys
 import httpx
 
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE
+from imprimfip.ledger import Ledger
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
@@ -130,6 +131,14 @@ def test_resolve_lists_and_resends_an_uncertain_letter_on_request(tmp_path, sand
     assert not (flow / "error" / "lettre.pdf").exists()
     assert not (flow / "error" / "lettre.pdf.erreur.txt").exists()
     assert daemon.stop() == 0
+
+
+def test_resolve_names_a_letter_number_the_ledger_does_not_have(tmp_path):
+    config = write_config(tmp_path, "http://127.0.0.1:9/api/v1")
+    Ledger(tmp_path / "state" / "ledger.sqlite3").close()
+    unknown = run("resolve", "--config", str(config), "42", "--resend")
+    assert unknown.returncode == ExitCode.USAGE
+    assert "no letter number 42" in unknown.stdout
 
 
 def test_resolve_records_an_uncertain_letter_as_sent(tmp_path, sandbox, start_daemon):

@@ -20,13 +20,13 @@ from tests.fixtures.waiting import wait_until
 from tests.service.test_end_to_end import files, save
 
 GOOD_PATH = {
-    "claim.row_written": "done",
-    "claim.renamed": "done",
+    "claim.row_written": "deposited",
+    "claim.renamed": "deposited",
     "submit.row_written": "uncertain",
-    "submit.answered": "done",
-    "done.row_written": "done",
-    "move.linked": "done",
-    "done.moved": "done",
+    "submit.answered": "deposited",
+    "deposit.row_written": "deposited",
+    "move.linked": "deposited",
+    "done.moved": "deposited",
 }
 BAD_PATH = {"reject.row_written": "rejected", "reject.noted": "rejected"}
 
@@ -69,7 +69,7 @@ def test_a_crash_at_any_point_loses_nothing_and_sends_nothing_twice(
     [(state, internal_ref)] = rows
     expected = (GOOD_PATH | BAD_PATH)[point]
     assert state == expected
-    if expected == "done":
+    if expected == "deposited":
         [deposit] = deposits
         assert internal_ref == deposit["internalRef"]
         [placed] = [p for p in files(flow / "done") if p.suffix == ".pdf"]

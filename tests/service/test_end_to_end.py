@@ -45,7 +45,7 @@ def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(
     assert submission["sendingType"] == "STD"
     with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
         [(state, ref)] = db.execute("SELECT state, internal_ref FROM letters").fetchall()
-    assert (state, ref) == ("done", submission["internalRef"])
+    assert (state, ref) == ("deposited", submission["internalRef"])
     receipt = deposited.with_name(deposited.name + ".recu.json").read_text(encoding="utf-8")
     assert submission["internalRef"] in receipt
     assert files(flow / "processing") == []

@@ -42,9 +42,8 @@ def test_metrics_count_letters_calls_and_inbox_state(tmp_path, sandbox, start_da
     def filed() -> bool:
         found = samples(url)
         return (
-            found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "done")))) == 1
-            and found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "rejected"))))
-            == 1
+            found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "deposited")))) == 1
+            and found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "rejected")))) == 1
         )
 
     wait_until(filed, timeout=30)

@@ -73,7 +73,7 @@ def test_a_restart_resumes_letters_in_every_state(tmp_path, sandbox, start_daemo
     e = submitting("e")
     ledger.move(
         e,
-        LetterState.DONE,
+        LetterState.DEPOSITED,
         internal_ref="e_1@demo.pdf",
         final_path=str(folders.done / "2026-11-27" / "e.pdf"),
     )
@@ -101,13 +101,13 @@ def test_a_restart_resumes_letters_in_every_state(tmp_path, sandbox, start_daemo
     wait_until(settled, timeout=60)
     with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
         final = dict(db.execute("SELECT name, state FROM letters WHERE state != 'void'"))
-        refs = dict(db.execute("SELECT name, internal_ref FROM letters WHERE state = 'done'"))
+        refs = dict(db.execute("SELECT name, internal_ref FROM letters WHERE state = 'deposited'"))
     assert final == {
-        "a.pdf": "done",
-        "b.pdf": "done",
+        "a.pdf": "deposited",
+        "b.pdf": "deposited",
         "c.pdf": "uncertain",
-        "d.pdf": "done",
-        "e.pdf": "done",
+        "d.pdf": "deposited",
+        "e.pdf": "deposited",
         "f.pdf": "rejected",
         "g.pdf": "uncertain",
     }

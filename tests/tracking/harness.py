@@ -92,7 +92,7 @@ class Harness:
         letter = self.ledger.add(flow, submission.filename, LetterState.CLAIMED)
         self.ledger.move(letter.id, LetterState.SUBMITTING, submitting_since=utc_now().isoformat())
         accepted = await self.client.submit(submission)
-        self.ledger.move(letter.id, LetterState.DONE, internal_ref=accepted.internal_ref)
+        self.ledger.move(letter.id, LetterState.DEPOSITED, internal_ref=accepted.internal_ref)
         return letter.id
 
     def ended(self) -> dict[int, str | None]:

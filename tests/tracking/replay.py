@@ -46,7 +46,7 @@ def replay(life: FileLife, sending_type: str, timing: Timing) -> Replay:
         latest.update({s.reference: s for s in new})
         result.seen += [(at, s) for s in new]
         current = phase(sending_type, file_status(latest), documents(latest))
-        result.final = current is Phase.FINISHED
+        result.final = current is Phase.FINAL
         at = next_poll(current, sending_type, DEPOSIT, at, timing, polls=result.calls)
     return result
 

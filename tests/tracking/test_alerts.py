@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from imprimfip.ledger.history import FILE, Status, Tracked
+from imprimfip.ledger.history import WHOLE_FILE, Status, Tracked
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.alerts import alerts_for, body
+from imprimfip.tracking import messages_fr
+from imprimfip.tracking.alerts import AlertKind, alerts_for, body
+from imprimfip.tracking.letters import Attention
 from imprimfip.tracking.schedule import Timing
 from tests.tracking.replay import DEPOSIT
 
@@ -19,7 +21,7 @@ def tracked(sending_type: str = "STD") -> Tracked:
 
 
 def statuses(file: str | None, **documents: str) -> dict[str, Status]:
-    found = {FILE: Status(FILE, file, None, "motif du fichier")} if file else {}
+    found = {WHOLE_FILE: Status(WHOLE_FILE, file, None, "motif du fichier")} if file else {}
     for ref, status in documents.items():
         found[ref] = Status(ref, status, None, f"motif de {ref}")
     return found
@@ -101,3 +103,13 @@ def test_a_mono_document_letter_is_named_without_its_reference_a_multi_document_
     sent = body(multi[0], tracked("LRAR"), DEPOSIT)
     assert sent["reference"] == "P7"
     assert "« lettre.pdf » (pli P7) a été refusé par son destinataire" in sent["text"]
+
+
+def test_every_alert_kind_and_every_reason_for_attention_has_its_french_words():
+    for kind in AlertKind:
+        subject = messages_fr.alert_subject(kind, "lettre.pdf")
+        assert subject.startswith("[IMPRIM'FIP] ") and subject.endswith(" : lettre.pdf")
+        what = messages_fr.letter_name("lettre.pdf", "")
+        text = messages_fr.alert_text(kind, what=what, status="", message="", deposited=DEPOSIT)
+        assert what in text
+    assert set(messages_fr.ATTENTION_LABELS) == set(Attention)

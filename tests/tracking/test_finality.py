@@ -43,7 +43,7 @@ def test_a_file_not_analysed_or_without_documents_is_in_analysis():
 
 def test_a_multi_document_file_ends_when_its_last_document_does():
     assert phase("STD", f.SUBMITTED_WITH_ERRORS, [f.ERROR, f.WAITING]) is Phase.PRODUCTION
-    assert phase("STD", f.SUBMITTED_WITH_ERRORS, [f.ERROR, f.SHIPPED]) is Phase.FINISHED
+    assert phase("STD", f.SUBMITTED_WITH_ERRORS, [f.ERROR, f.SHIPPED]) is Phase.FINAL
     assert phase("LRAR", f.SUBMITTED, [f.DELIVERED, f.OUT_FOR_DELIVERY]) is Phase.DELIVERY
     assert phase("LRAR", f.SUBMITTED, [f.SHIPPED, f.IN_PRODUCTION]) is Phase.PRODUCTION
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from imprimfip.ledger import Ledger, LetterState
-from imprimfip.ledger.history import FILE, History, Outcome, Status
+from imprimfip.ledger.history import WHOLE_FILE, Ended, History, Outcome, Status
 from imprimfip.ledger.schema import MIGRATIONS
 from imprimfip.tracking.observe import changes
 from tests.tracking.replay import DEPOSIT
@@ -24,7 +24,7 @@ def ledger(tmp_path):
 def deposit(ledger: Ledger, name: str = "lettre.pdf", flow: str = "courrier") -> int:
     letter = ledger.add(flow, name, LetterState.CLAIMED, claim_name=name)
     ledger.move(letter.id, LetterState.SUBMITTING, submitting_since=DEPOSIT.isoformat())
-    ledger.move(letter.id, LetterState.DONE, internal_ref=f"{name}@demo.pdf")
+    ledger.move(letter.id, LetterState.DEPOSITED, internal_ref=f"{name}@demo.pdf")
     return letter.id
 
 
@@ -74,26 +74,26 @@ def test_a_poll_records_its_changes_schedule_and_alerts_each_once(ledger):
     history = History(ledger)
     letter = deposit(ledger)
     history.enroll(letter, "STD", DEPOSIT, DEPOSIT)
-    seen = [Status(FILE, "Erreur", None, "PDF invalide")]
+    seen = [Status(WHOLE_FILE, "Erreur", None, "PDF invalide")]
     now = DEPOSIT + timedelta(minutes=10)
     alert = ("error:", "file_error", {"flow": "courrier"}, ("command",))
-    raised = history.record(letter, now, Outcome(tuple(seen), None, "final", (alert,)))
+    raised = history.record(letter, now, Outcome(tuple(seen), None, Ended.FINAL, (alert,)))
     assert [(a.key, a.pending) for a in raised] == [("error:", ("command",))]
-    again = history.record(letter, now, Outcome((), None, "final", (alert,)))
+    again = history.record(letter, now, Outcome((), None, Ended.FINAL, (alert,)))
     assert again == []
     assert [s.status for s in history.history(letter)] == ["Erreur"]
     tracked = history.tracked(letter)
-    assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, "final")
-    assert history.latest(letter) == {letter: {FILE: seen[0]}}
+    assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, Ended.FINAL)
+    assert history.latest(letter) == {letter: {WHOLE_FILE: seen[0]}}
 
 
 def test_only_what_differs_from_the_latest_status_is_a_change():
     latest = {
-        FILE: Status(FILE, "Soumis", "d1", ""),
+        WHOLE_FILE: Status(WHOLE_FILE, "Soumis", "d1", ""),
         "A": Status("A", "En attente de traitement", "d1", ""),
     }
     seen = [
-        Status(FILE, "Soumis", "d1", ""),
+        Status(WHOLE_FILE, "Soumis", "d1", ""),
         Status("A", "En cours de traitement", "d2", ""),
         Status("B", "En attente de traitement", "d1", ""),
     ]

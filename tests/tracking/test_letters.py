@@ -6,7 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import FILE, AlertRow, Status, Tracked
+from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, Status, Tracked
 from imprimfip.tracking import finality as f
 from imprimfip.tracking import messages_fr
 from imprimfip.tracking.letters import lines_of
@@ -17,7 +17,7 @@ REF = "lettre_03032025100000@demo.pdf"
 DATE = "2025-03-04T10:15:00+01:00"
 
 
-def letter(state: LetterState = LetterState.DONE) -> Letter:
+def letter(state: LetterState = LetterState.DEPOSITED) -> Letter:
     return Letter(
         1,
         "courrier",
@@ -39,7 +39,7 @@ def letter(state: LetterState = LetterState.DONE) -> Letter:
     )
 
 
-def tracked(ended: str | None = None) -> Tracked:
+def tracked(ended: Ended | None = None) -> Tracked:
     return Tracked(
         1, "courrier", "lettre.pdf", REF, "STD", DEPOSIT, 2, None if ended else DEPOSIT, ended
     )
@@ -50,7 +50,7 @@ def alert(key: str) -> AlertRow:
 
 
 def statuses(file: str, **documents: str) -> dict[str, Status]:
-    found = {FILE: Status(FILE, file, DATE, "")}
+    found = {WHOLE_FILE: Status(WHOLE_FILE, file, DATE, "")}
     found.update({ref: Status(ref, s, DATE, f"message {ref}") for ref, s in documents.items()})
     return found
 
@@ -95,7 +95,7 @@ def test_an_uncertain_deposit_and_a_letter_no_longer_followed():
     [uncertain] = lines_of(letter(LetterState.UNCERTAIN), None, {}, [], Timing())
     assert (uncertain.status, uncertain.attention) == (messages_fr.UNCERTAIN, "uncertain")
     [given_up] = lines_of(
-        letter(), tracked("horizon"), statuses(f.SUBMITTED, **{REF: f.WAITING}), [], Timing()
+        letter(), tracked(Ended.HORIZON), statuses(f.SUBMITTED, **{REF: f.WAITING}), [], Timing()
     )
     assert given_up.attention == "not_followed"
     assert given_up.message == "Plus suivi : aucun statut final 10 jours après le dépôt."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imprimfip.ledger.history import FILE
+from imprimfip.ledger.history import WHOLE_FILE, Ended
 from imprimfip.sandbox.life import plan_life
 from imprimfip.tracking import alerts, finality
 from tests.api.letters import lrar, lre, std
@@ -29,7 +29,7 @@ def planned(box, submission: dict, references: list[str]) -> dict[str, list[str]
         references,
         box.settings,
     )
-    plan = {FILE: [finality.SUBMITTING, life.status]}
+    plan = {WHOLE_FILE: [finality.SUBMITTING, life.status]}
     for doc in life.documents:
         plan[doc.reference] = [step.status for step in doc.steps]
     return plan
@@ -50,7 +50,7 @@ def check_recorded_once_in_order(harness: Harness, box, letter_id: int) -> None:
     seen: dict[str, list[str]] = {}
     for change in harness.history.history(letter_id):
         seen.setdefault(change.reference, []).append(change.status)
-    assert set(seen) == {FILE, letter.internal_ref}
+    assert set(seen) == {WHOLE_FILE, letter.internal_ref}
     for reference, statuses in seen.items():
         assert in_order(statuses, plan[reference]), (reference, statuses, plan[reference])
         assert statuses[-1] == plan[reference][-1]
@@ -64,7 +64,7 @@ async def test_letters_of_each_sending_type_are_followed_to_their_final_status(t
         ids = [await harness.deposit(submission) for submission in made]
         ended = await harness.until_all_ended(len(ids))
 
-        assert set(ended.values()) == {"final"}
+        assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)
         assert set(harness.changed) == {"courrier", "electronique", "recommande"}
@@ -87,7 +87,7 @@ async def test_a_multi_document_file_has_one_status_per_business_reference(tmp_p
         await harness.until_all_ended(1)
 
         latest = harness.history.latest(letter_id)[letter_id]
-        assert set(latest) == {FILE, "P1", "P2", "P3"}
+        assert set(latest) == {WHOLE_FILE, "P1", "P2", "P3"}
         assert {latest[ref].status for ref in ("P1", "P2", "P3")} == {finality.SHIPPED}
 
 
@@ -101,7 +101,7 @@ async def test_an_outage_pauses_the_polls_and_loses_none(tmp_path, sandbox):
         sandbox.set_faults()
         ended = await harness.until_all_ended(len(ids))
 
-        assert set(ended.values()) == {"final"}
+        assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)
 
@@ -111,10 +111,10 @@ async def test_a_file_the_service_does_not_know_is_given_up_at_the_horizon(tmp_p
     async with tracking(tmp_path, sandbox, tracking=horizon) as harness:
         letter = harness.ledger.add("courrier", "perdue.pdf", "claimed")
         harness.ledger.move(letter.id, "submitting", submitting_since="2025-03-03T09:00:00+00:00")
-        harness.ledger.move(letter.id, "done", internal_ref="inconnue_03032025100000@demo.pdf")
+        harness.ledger.move(letter.id, "deposited", internal_ref="inconnue_03032025100000@demo.pdf")
         ended = await harness.until_all_ended(1)
 
-        assert ended == {letter.id: "horizon"}
+        assert ended == {letter.id: Ended.HORIZON}
         assert harness.history.history(letter.id) == []
         assert harness.history.tracked(letter.id).polls == 1
 
@@ -137,6 +137,6 @@ async def test_a_bug_while_recording_one_letter_does_not_stop_the_others(
         ended = await harness.until_all_ended(len(ids))
 
         assert failed == ["casse.pdf"]
-        assert set(ended.values()) == {"final"}
+        assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)

@@ -74,7 +74,7 @@ def test_a_late_poll_is_not_followed_by_another_at_once():
 
 
 def test_a_finished_letter_is_not_asked_about_again():
-    assert next_poll(Phase.FINISHED, "STD", DEPOSIT, DEPOSIT, TIMING, polls=1) is None
+    assert next_poll(Phase.FINAL, "STD", DEPOSIT, DEPOSIT, TIMING, polls=1) is None
 
 
 def test_the_horizon_ends_the_following_but_a_letter_never_asked_about_is_asked_once():

@@ -20,17 +20,17 @@ from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
-from imprimfip.ledger.store import now_iso
-from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
+from imprimfip.ledger.store import moment, now_iso
+from imprimfip.metrics import FILED, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
 log = structlog.get_logger(__name__)
 
-
-def _french_date(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y à %H:%M")
+# How long after its timeout fired here a request may still reach IMPRIM'FIP (the last bytes
+# on the wire, the server's own stamp): the search for a lost deposit looks that much later.
+LATE_ARRIVAL_S = 5.0
 
 
 def letter_log(station: Station, letter: Letter) -> structlog.stdlib.BoundLogger:
@@ -153,9 +153,7 @@ class Courier:
         earlier = self.ledger.earlier_deposit(station.flow.name, letter.sha256, window)
         if earlier is None or earlier.id == letter.id:
             return []
-        return [
-            notes_fr.duplicate(earlier.name, _french_date(earlier.updated_at), earlier.internal_ref)
-        ]
+        return [notes_fr.duplicate(earlier.name, moment(earlier.updated_at), earlier.internal_ref)]
 
     @staticmethod
     def _refusals(
@@ -244,13 +242,13 @@ class Courier:
         target = filing.done_target(station.folders, letter.name, now.astimezone())
         letter = self.ledger.move(
             letter.id,
-            LetterState.DONE,
+            LetterState.DEPOSITED,
             {"submission_status": status, "warnings": warnings},
             internal_ref=internal_ref,
             final_path=str(target),
         )
-        crashpoints.reached("done.row_written")
-        DEPOSITS.labels(station.flow.name, "deposited").inc()
+        crashpoints.reached("deposit.row_written")
+        FILED.labels(station.flow.name, LetterState.DEPOSITED).inc()
         self.finish(station, letter)
 
     def reject(
@@ -268,7 +266,7 @@ class Courier:
         )
         letter_log(station, letter).warning("letter_rejected", codes=[r.code for r in reasons])
         crashpoints.reached("reject.row_written")
-        DEPOSITS.labels(station.flow.name, "rejected").inc()
+        FILED.labels(station.flow.name, LetterState.REJECTED).inc()
         self.finish(station, letter)
 
     async def settle(self, station: Station, letter: Letter) -> None:
@@ -278,8 +276,9 @@ class Courier:
         A system fault leaves it uncertain in processing/ for the next attempt.
         """
         assert letter.submit_name is not None and letter.submitting_since is not None
-        since = datetime.fromisoformat(letter.submitting_since)
-        until = min(datetime.now(UTC), since + timedelta(seconds=self._request_timeout_s + 5))
+        since = moment(letter.submitting_since)
+        in_flight = timedelta(seconds=self._request_timeout_s + LATE_ARRIVAL_S)
+        until = min(datetime.now(UTC), since + in_flight)
         try:
             found = await self.client.find_submission(
                 letter.submit_name, station.flow.on_behalf_of or self._username, since, until
@@ -303,14 +302,12 @@ class Courier:
             letter.id,
             final_path=str(target),
             reason_code="uncertain",
-            reason=notes_fr.uncertain(
-                _french_date(letter.submitting_since), letter.submit_name
-            ).message,
+            reason=notes_fr.uncertain(since, letter.submit_name).message,
         )
         letter_log(station, letter).error(
             "uncertain_held_for_a_person", submit_name=letter.submit_name
         )
-        DEPOSITS.labels(station.flow.name, "uncertain").inc()
+        FILED.labels(station.flow.name, LetterState.UNCERTAIN).inc()
         self.finish(station, letter)
 
     def finish(self, station: Station, letter: Letter) -> None:

@@ -1,4 +1,4 @@
-"""Filing a decided letter: the side effect of `done`, `rejected` and held `uncertain`.
+"""Filing a decided letter: the side effect of `deposited`, `rejected` and held `uncertain`.
 
 `filed_at` is stamped once the letter and its receipt or notes are all in place; until
 then a restart files it again, which every step allows (the destination is in the ledger).
@@ -58,7 +58,7 @@ def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None
         return
     source = source or station.folders.processing / letter.claim_name
     target = Path(letter.final_path)
-    if letter.state is LetterState.DONE:
+    if letter.state is LetterState.DEPOSITED:
         placed = filing.file_done(source, target, receipt(station, letter))
     else:
         advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND

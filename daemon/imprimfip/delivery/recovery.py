@@ -22,7 +22,7 @@ def _in_processing(station: Station, letter: Letter) -> bool:
 
 
 def finish_decided(courier: Courier, station: Station) -> None:
-    """Replay the filing of letters already decided (done, rejected, held) but not filed."""
+    """Replay the filing of letters already decided (deposited, rejected, held) but not filed."""
     for letter in courier.ledger.unfiled(station.flow.name):
         letter_log(station, letter).info("replaying_filing", state=str(letter.state))
         courier.finish(station, letter)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The least wait before the next look at an entry, so that settle_seconds = 0 still gives a
+# writer a moment to change the file between two looks, and no loop spins on it.
+SHORTEST_LOOK_AGAIN_S = 0.05
+
 
 @dataclass(frozen=True)
 class Look:
@@ -35,11 +39,12 @@ def assess(previous: Watch | None, look: Look, now: float, settle_seconds: float
     A writer that appends slowly changes size or mtime between looks and restarts the clock;
     an empty file is never ready (many programs create the file first and fill it later).
     """
+    wait = max(settle_seconds, SHORTEST_LOOK_AGAIN_S)
     if previous is None or previous.look != look:
         watch = Watch(look=look, stable_since=now)
-        return Verdict(False, watch, now + max(settle_seconds, 0.05))
+        return Verdict(False, watch, now + wait)
     if look.size == 0:
-        return Verdict(False, previous, now + max(settle_seconds, 0.05))
+        return Verdict(False, previous, now + wait)
     if now - previous.stable_since >= settle_seconds:
         return Verdict(True, previous, None)
-    return Verdict(False, previous, previous.stable_since + max(settle_seconds, 0.05))
+    return Verdict(False, previous, previous.stable_since + wait)

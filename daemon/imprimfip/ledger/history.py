@@ -1,33 +1,27 @@
 """The ledger's tracking tables (migration 2): poll schedule, status history, alerts.
 
-Companion of `Ledger`: same connection, same rule that a method commits before it returns.
-Times are stored as ISO 8601 UTC strings with microseconds, so they sort as text.
+Companion of `Ledger`: same connection, same rule that a method commits before it returns,
+same timestamps (`store.iso`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from imprimfip.errors import UnknownLetter
 from imprimfip.ledger.states import LetterState
-from imprimfip.ledger.store import Ledger, Letter
+from imprimfip.ledger.store import Ledger, Letter, iso, moment
 
-FILE = ""  # the reference of the file's own status in status_history
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+WHOLE_FILE = ""  # the reference of a status that is the whole file's, not one document's
 
 
 @dataclass(frozen=True)
 class Status:
-    """A status as IMPRIM'FIP gave it: of the file (reference FILE) or of one document."""
+    """A status as IMPRIM'FIP gave it: of the file (reference WHOLE_FILE) or of one document."""
 
     reference: str
     status: str
@@ -42,6 +36,13 @@ class Seen(Status):
     seen_at: str
 
 
+class Ended(StrEnum):
+    """Why a letter is no longer followed (the `ended` column of `tracking`)."""
+
+    FINAL = "final"  # its statuses are final: nothing more can happen to it
+    HORIZON = "horizon"  # past its sending type's horizon without a final status
+
+
 @dataclass(frozen=True)
 class Tracked:
     """A letter being followed: its schedule and who it is."""
@@ -54,7 +55,7 @@ class Tracked:
     deposited_at: datetime
     polls: int
     next_poll_at: datetime | None
-    ended: str | None
+    ended: Ended | None
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Outcome:
 
     changes: tuple[Status, ...]
     next_poll_at: datetime | None
-    ended: str | None
+    ended: Ended | None
     alerts: tuple[tuple[str, str, dict[str, Any], tuple[str, ...]], ...] = ()
 
 
@@ -92,10 +93,10 @@ class History:
         return int(row[0])
 
     def deposits_since(self, transition_id: int) -> tuple[list[Letter], int]:
-        """Letters that became `done` after `transition_id`, and the new cursor."""
+        """Letters that became `deposited` after `transition_id`, and the new cursor."""
         rows = self._db.execute(
             "SELECT id, letter_id FROM transitions WHERE id > ? AND to_state = ? ORDER BY id",
-            (transition_id, LetterState.DONE),
+            (transition_id, LetterState.DEPOSITED),
         ).fetchall()
         cursor = rows[-1]["id"] if rows else transition_id
         return [self.ledger.get(row["letter_id"]) for row in rows], cursor
@@ -116,7 +117,7 @@ class History:
             "SELECT l.id FROM letters l LEFT JOIN tracking t ON t.letter_id = l.id "
             "WHERE l.state = ? AND l.internal_ref IS NOT NULL AND t.letter_id IS NULL "
             "ORDER BY l.id",
-            (LetterState.DONE,),
+            (LetterState.DEPOSITED,),
         )
         return [self.ledger.get(row[0]) for row in rows.fetchall()]
 
@@ -140,8 +141,10 @@ class History:
         )
 
     def tracked(self, letter_id: int) -> Tracked:
-        [found] = self._tracked("t.letter_id = ?", (letter_id,))
-        return found
+        found = self._tracked("t.letter_id = ?", (letter_id,))
+        if not found:
+            raise UnknownLetter(f"letter {letter_id} is not followed")
+        return found[0]
 
     def _tracked(self, where: str, params: tuple[object, ...]) -> list[Tracked]:
         rows = self._db.execute(
@@ -159,7 +162,7 @@ class History:
                 deposited_at=moment(row["deposited_at"]),
                 polls=row["polls"],
                 next_poll_at=moment(row["next_poll_at"]) if row["next_poll_at"] else None,
-                ended=row["ended"],
+                ended=Ended(row["ended"]) if row["ended"] else None,
             )
             for row in rows.fetchall()
         ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from imprimfip.errors import LedgerTooNew
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE letters (
@@ -76,6 +78,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alerts_to_notify ON alerts (next_attempt_at);
     """,
+    # 3: the state of a letter IMPRIM'FIP accepted was called `done`, a word that also names
+    # the folder it is filed in; it is `deposited` now, in letters and in their transitions.
+    # Literal values, not LetterState: a migration states what the ledger held at the time.
+    """
+    UPDATE letters SET state = 'deposited' WHERE state = 'done';
+    UPDATE transitions SET from_state = 'deposited' WHERE from_state = 'done';
+    UPDATE transitions SET to_state = 'deposited' WHERE to_state = 'done';
+    """,
 )
 
 
@@ -83,7 +93,7 @@ def migrate(db: sqlite3.Connection) -> int:
     """Bring `db` to the latest schema; return the version it is at."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
-        raise RuntimeError(
+        raise LedgerTooNew(
             f"the ledger has schema version {version}, newer than this program knows "
             f"({len(MIGRATIONS)}): upgrade imprimfip or restore the ledger's backup"
         )

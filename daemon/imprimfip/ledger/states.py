@@ -3,15 +3,15 @@
 A state names a decision; the side effect it announces (a rename, an upload, a note) is done
 after the state is durable, and done again on replay if the daemon stopped in between.
 
-    claimed ──▶ submitting ──▶ done
+    claimed ──▶ submitting ──▶ deposited  (IMPRIM'FIP accepted the letter)
        │  ▲          │
        │  └ (system  ├──▶ rejected   (the API refused the letter)
-       │     fault)  └──▶ uncertain  (outcome unknown: held for a person) ──▶ done | void
+       │     fault)  └──▶ uncertain  (outcome unknown: held for a person) ──▶ deposited | void
        ├──▶ rejected (invalid letter, duplicate, not a regular file)
        └──▶ void     (the claim's rename never happened: the file is still in the inbox)
 
-A person settles an uncertain letter with `imprimfip resolve`: it was received (done, with
-its internalRef) or must be sent again (void: the file goes back to the inbox as a new
+A person settles an uncertain letter with `imprimfip resolve`: it was received (deposited,
+with its internalRef) or must be sent again (void: the file goes back to the inbox as a new
 letter).
 """
 
@@ -23,7 +23,7 @@ from enum import StrEnum
 class LetterState(StrEnum):
     CLAIMED = "claimed"
     SUBMITTING = "submitting"
-    DONE = "done"
+    DEPOSITED = "deposited"
     REJECTED = "rejected"
     UNCERTAIN = "uncertain"
     VOID = "void"
@@ -35,10 +35,10 @@ _ALLOWED: dict[LetterState | None, frozenset[LetterState]] = {
         {LetterState.SUBMITTING, LetterState.REJECTED, LetterState.VOID}
     ),
     LetterState.SUBMITTING: frozenset(
-        {LetterState.DONE, LetterState.REJECTED, LetterState.UNCERTAIN, LetterState.CLAIMED}
+        {LetterState.DEPOSITED, LetterState.REJECTED, LetterState.UNCERTAIN, LetterState.CLAIMED}
     ),
-    LetterState.UNCERTAIN: frozenset({LetterState.DONE, LetterState.VOID}),
-    LetterState.DONE: frozenset(),
+    LetterState.UNCERTAIN: frozenset({LetterState.DEPOSITED, LetterState.VOID}),
+    LetterState.DEPOSITED: frozenset(),
     LetterState.REJECTED: frozenset(),
     LetterState.VOID: frozenset(),
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from imprimfip.errors import ForbiddenMove, UnknownField, UnknownLetter
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
 
@@ -40,9 +41,18 @@ class Letter:
 _COLUMNS = tuple(f.name for f in fields(Letter))
 
 
-def now_iso() -> str:
+def iso(when: datetime) -> str:
     """The ledger's timestamps: ISO 8601 UTC with microseconds, so they sort as text."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def now_iso() -> str:
+    return iso(datetime.now(UTC))
+
+
+def moment(text: str) -> datetime:
+    """A timestamp the ledger stored, back as an aware datetime."""
+    return datetime.fromisoformat(text)
 
 
 class Ledger:
@@ -83,7 +93,7 @@ class Ledger:
             f"SELECT {', '.join(_COLUMNS)} FROM letters WHERE id = ?", (letter_id,)
         ).fetchone()
         if row is None:
-            raise KeyError(letter_id)
+            raise UnknownLetter(f"no letter number {letter_id} in the ledger")
         values = dict(row)
         values["state"] = LetterState(values["state"])
         return Letter(**values)
@@ -101,7 +111,7 @@ class Ledger:
     ) -> Letter:
         """Record a new letter in `state`, with its first transition."""
         if not can_move(None, state):
-            raise ValueError(f"a letter cannot start in state {state}")
+            raise ForbiddenMove(f"a letter cannot start in state {state}")
         now = now_iso()
         with self.transaction() as db:
             cursor = db.execute(
@@ -131,11 +141,9 @@ class Ledger:
         """Move a letter to `target`, with the facts that go with it, in one transaction."""
         now = now_iso()
         with self.transaction() as db:
-            current = LetterState(
-                db.execute("SELECT state FROM letters WHERE id = ?", (letter_id,)).fetchone()[0]
-            )
+            current = self._row(letter_id).state
             if not can_move(current, target):
-                raise ValueError(f"letter {letter_id}: {current} cannot go to {target}")
+                raise ForbiddenMove(f"letter {letter_id}: {current} cannot go to {target}")
             self._update(db, letter_id, {**values, "state": target, "updated_at": now})
             self._log(db, letter_id, source=current, target=target, detail=detail, at=now)
         return self._row(letter_id)
@@ -146,7 +154,7 @@ class Ledger:
             return
         unknown = set(values) - set(_COLUMNS)
         if unknown:
-            raise ValueError(f"unknown letter fields: {sorted(unknown)}")
+            raise UnknownField(f"letters have no field {', '.join(sorted(unknown))}")
         assignments = ", ".join(f"{key} = ?" for key in values)
         db.execute(f"UPDATE letters SET {assignments} WHERE id = ?", (*values.values(), letter_id))
 
@@ -180,7 +188,7 @@ class Ledger:
         return {(flow, state): count for flow, state, count in rows}
 
     def unfiled(self, flow: str) -> list[Letter]:
-        """Letters decided (done, rejected, held) whose filing has not been completed."""
+        """Letters decided (deposited, rejected, held) whose filing has not been completed."""
         rows = self._db.execute(
             "SELECT id FROM letters WHERE flow = ? AND final_path IS NOT NULL "
             "AND filed_at IS NULL ORDER BY id",
@@ -190,11 +198,12 @@ class Ledger:
 
     def earlier_deposit(self, flow: str, sha256: str, window: timedelta) -> Letter | None:
         """The latest letter of the same content deposited in `flow` within `window`."""
-        since = (datetime.now(UTC) - window).isoformat(timespec="microseconds")
+        since = iso(datetime.now(UTC) - window)
+        sent = (LetterState.DEPOSITED, LetterState.SUBMITTING, LetterState.UNCERTAIN)
         row = self._db.execute(
             "SELECT id FROM letters WHERE flow = ? AND sha256 = ? AND state IN (?, ?, ?) "
             "AND updated_at >= ? ORDER BY id DESC LIMIT 1",
-            (flow, sha256, LetterState.DONE, LetterState.SUBMITTING, LetterState.UNCERTAIN, since),
+            (flow, sha256, *sent, since),
         ).fetchone()
         return None if row is None else self._row(row[0])
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from imprimfip import dates_fr
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -46,20 +48,22 @@ def api_rejected(message: str) -> Reason:
     )
 
 
-def duplicate(earlier_name: str, when: str, internal_ref: str | None) -> Reason:
+def duplicate(earlier_name: str, when: datetime, internal_ref: str | None) -> Reason:
     ref = f" (référence IMPRIM'FIP {internal_ref})" if internal_ref else ""
+    on = dates_fr.in_sentence(when)
     return Reason(
         "duplicate",
-        f"Ce document est identique au courrier « {earlier_name} » déjà déposé le {when}{ref}. "
+        f"Ce document est identique au courrier « {earlier_name} » déjà déposé le {on}{ref}. "
         "Pour ne pas l'envoyer deux fois, il n'a pas été déposé. S'il faut vraiment l'envoyer "
         "une seconde fois, demandez à l'administrateur du service.",
     )
 
 
-def uncertain(when: str, submit_name: str) -> Reason:
+def uncertain(when: datetime, submit_name: str) -> Reason:
+    on = dates_fr.in_sentence(when)
     return Reason(
         "uncertain",
-        f"L'envoi de ce courrier à IMPRIM'FIP a été interrompu le {when} et on ne sait pas "
+        f"L'envoi de ce courrier à IMPRIM'FIP a été interrompu le {on} et on ne sait pas "
         f"s'il a été reçu (nom de dépôt « {submit_name} »). Il n'a pas été renvoyé, pour ne "
         "pas l'expédier deux fois. Vérifiez dans IMPRIM'FIP s'il y figure, puis demandez à "
         "l'administrateur de le marquer comme envoyé ou de le renvoyer (commande "
@@ -91,7 +95,7 @@ def render(name: str, reasons: Sequence[Reason], when: datetime, advice: str = R
     """The text of `<name>.erreur.txt`."""
     lines = [
         f"Le courrier « {name} » n'a pas été envoyé.",
-        f"Date : {when.strftime('%d/%m/%Y à %H:%M')}",
+        f"Date : {dates_fr.in_sentence(when)}",
         "",
         "Ce qui ne va pas :",
         *(f"  - {reason.message}" for reason in reasons),

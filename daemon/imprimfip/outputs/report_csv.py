@@ -18,10 +18,11 @@ from pathlib import Path
 
 import structlog
 
+from imprimfip import dates_fr
 from imprimfip.config.model import FlowConfig
 from imprimfip.outputs.moves import write_atomic
 from imprimfip.tracking.letters import Line
-from imprimfip.tracking.messages_fr import SENDING_TYPES, french_date
+from imprimfip.tracking.messages_fr import SENDING_TYPES
 
 log = structlog.get_logger(__name__)
 
@@ -52,12 +53,12 @@ def render(lines: Iterable[Line]) -> bytes:
     for line in lines:
         writer.writerow(
             (
-                french_date(line.deposited_at) if line.deposited_at else "",
+                dates_fr.in_table(line.deposited_at) if line.deposited_at else "",
                 line.file,
                 line.internal_ref or "",
                 SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
                 line.status,
-                french_date(line.status_date) if line.status_date else "",
+                dates_fr.in_table(line.status_date) if line.status_date else "",
                 line.message,
                 line.reference,
             )

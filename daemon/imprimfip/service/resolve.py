@@ -15,7 +15,7 @@ from pathlib import Path
 
 from imprimfip.config import Config, load_config
 from imprimfip.delivery import filer
-from imprimfip.errors import ConfigError
+from imprimfip.errors import ConfigError, UnknownLetter
 from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.outputs import filing
@@ -72,7 +72,7 @@ def record_sent(config: Config, ledger: Ledger, letter: Letter, internal_ref: st
         target = filing.done_target(station.folders, letter.name, datetime.now().astimezone())
         letter = ledger.move(
             letter.id,
-            LetterState.DONE,
+            LetterState.DEPOSITED,
             {"by": "imprimfip resolve --sent", "held_path": str(held)},
             internal_ref=internal_ref,
             final_path=str(target),
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             return ExitCode.OK
         try:
             letter = ledger.get(args.letter)
-        except KeyError:
+        except UnknownLetter:
             print(
                 f"imprimfip resolve: no letter number {args.letter}; run it without a number "
                 "to list the uncertain ones"

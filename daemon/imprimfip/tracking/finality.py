@@ -48,7 +48,7 @@ class Phase(StrEnum):
     ANALYSIS = "analysis"  # deposited, the file not analysed yet
     PRODUCTION = "production"  # analysed, some document not handed over yet
     DELIVERY = "delivery"  # every open document handed over, a registered one not ended
-    FINISHED = "finished"
+    FINAL = "final"  # nothing more can happen to the file and its documents
 
 
 def analysed(file_status: str | None) -> bool:
@@ -57,7 +57,7 @@ def analysed(file_status: str | None) -> bool:
 
 def is_final(sending_type: str, file_status: str | None, documents: Iterable[str]) -> bool:
     """Whether nothing more can happen to the file and its documents."""
-    return phase(sending_type, file_status, documents) is Phase.FINISHED
+    return phase(sending_type, file_status, documents) is Phase.FINAL
 
 
 def phase(sending_type: str, file_status: str | None, documents: Iterable[str]) -> Phase:
@@ -66,14 +66,14 @@ def phase(sending_type: str, file_status: str | None, documents: Iterable[str]) 
     An unknown status (the service may grow new ones) counts as not final, in production.
     """
     if file_status == ERROR:
-        return Phase.FINISHED
+        return Phase.FINAL
     statuses = list(documents)
     if not analysed(file_status) or not statuses:
         return Phase.ANALYSIS
     final = FINAL_DOCUMENT_STATUSES[sending_type]
     open_statuses = [s for s in statuses if s not in final]
     if not open_statuses:
-        return Phase.FINISHED
+        return Phase.FINAL
     if all(s in HANDED_OVER for s in open_statuses):
         return Phase.DELIVERY
     return Phase.PRODUCTION

@@ -10,15 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import FILE, AlertRow, History, Status, Tracked, moment
+from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, History, Status, Tracked
+from imprimfip.ledger.store import moment
 from imprimfip.tracking import finality, messages_fr
 from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
 from imprimfip.tracking.schedule import DAY, Timing
 
-# Why a letter needs someone, most urgent first (the status page lists them in this order).
-ATTENTION = ("uncertain", "rejected", "error", "overdue", "delivery", "not_followed")
+
+class Attention(StrEnum):
+    """Why a letter needs someone, most urgent first (the status page lists them in this
+    order; `messages_fr.ATTENTION_LABELS` words them for staff)."""
+
+    UNCERTAIN = "uncertain"
+    REJECTED = "rejected"
+    ERROR = "error"
+    OVERDUE = "overdue"
+    DELIVERY = "delivery"
+    NOT_FOLLOWED = "not_followed"
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class Line:
     status: str
     status_date: datetime | None
     message: str
-    attention: str | None  # one of ATTENTION, or None
+    attention: Attention | None
     followed: bool  # still asked about
 
 
@@ -70,7 +81,7 @@ def lines_of(
                 status=messages_fr.REFUSED_BEFORE,
                 status_date=_date(letter.updated_at),
                 message=(letter.reason or "").split("\n")[0],
-                attention="rejected",
+                attention=Attention.REJECTED,
             )
         ]
     if letter.state is LetterState.UNCERTAIN:
@@ -81,22 +92,24 @@ def lines_of(
                 status=messages_fr.UNCERTAIN,
                 status_date=deposited,
                 message=messages_fr.UNCERTAIN_MESSAGE,
-                attention="uncertain",
+                attention=Attention.UNCERTAIN,
             )
         ]
-    file = latest.get(FILE)
-    documents = {ref: s for ref, s in latest.items() if ref != FILE}
-    shown = list(documents.values()) or [file or Status(FILE, "", None, "")]
+    file = latest.get(WHOLE_FILE)
+    documents = {ref: s for ref, s in latest.items() if ref != WHOLE_FILE}
+    shown = list(documents.values()) or [file or Status(WHOLE_FILE, "", None, "")]
     overdue = any(alert.key == "overdue" for alert in alerts)
     lines = []
     for status in shown:
         label, date, message = _wording(status, deposited)
         attention = _attention(file, status, overdue=overdue)
-        if attention is None and tracked is not None and tracked.ended == "horizon":
-            attention = "not_followed"
+        if attention is None and tracked is not None and tracked.ended is Ended.HORIZON:
+            attention = Attention.NOT_FOLLOWED
             days = timing.horizon(tracked.sending_type) / DAY
             message = messages_fr.NOT_FOLLOWED.format(days=days)
-        reference = "" if status.reference in (FILE, letter.internal_ref) else status.reference
+        # The file's own status, or its only document's (named by the file's internalRef).
+        whole = status.reference in (WHOLE_FILE, letter.internal_ref)
+        reference = "" if whole else status.reference
         lines.append(
             Line(
                 **base,
@@ -116,24 +129,24 @@ def _wording(status: Status, deposited: datetime | None) -> tuple[str, datetime 
     return status.status, _date(status.date), status.message
 
 
-def _attention(file: Status | None, status: Status, *, overdue: bool) -> str | None:
+def _attention(file: Status | None, status: Status, *, overdue: bool) -> Attention | None:
     file_status = file.status if file else None
     if finality.ERROR in (file_status, status.status) or (
-        file_status == finality.SUBMITTED_WITH_ERRORS and status.reference == FILE
+        file_status == finality.SUBMITTED_WITH_ERRORS and status.reference == WHOLE_FILE
     ):
-        return "error"
+        return Attention.ERROR
     if status.status in DELIVERY_PROBLEMS:
-        return "delivery"
-    shown = [] if status.reference == FILE else [status.status]
+        return Attention.DELIVERY
+    shown = [] if status.reference == WHOLE_FILE else [status.status]
     if overdue and finality.awaiting_hand_over(file_status, shown):
-        return "overdue"
+        return Attention.OVERDUE
     return None
 
 
 def overview(history: History, timing: Timing, flow: str | None = None) -> list[Line]:
     """Every deposited, uncertain or refused letter (of one flow), the latest first."""
     letters = history.letters(
-        LetterState.DONE, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
+        LetterState.DEPOSITED, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
     )
     schedules = history.schedules(flow=flow)
     latest = history.latest(flow=flow)

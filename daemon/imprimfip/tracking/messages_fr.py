@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from imprimfip import dates_fr
+
 RECEIVED = "Reçu"
 RECEIVED_MESSAGE = "Déposé : IMPRIM'FIP ne l'a pas encore analysé."
 UNCERTAIN = "Dépôt incertain"
@@ -22,7 +24,7 @@ SENDING_TYPES = {
     "LRAR": "Recommandé avec AR",
 }
 
-# Why a letter is listed first on the status page (tracking.letters.ATTENTION).
+# Why a letter is listed first on the status page (tracking.letters.Attention).
 ATTENTION_LABELS = {
     "uncertain": "Dépôt incertain",
     "rejected": "Refusé avant envoi",
@@ -66,11 +68,6 @@ _TEXTS = {
 }
 
 
-def french_date(moment: datetime) -> str:
-    """A moment as staff read it, in this machine's time zone: 31/12/2024 14:05."""
-    return moment.astimezone().strftime("%d/%m/%Y %H:%M")
-
-
 def letter_name(file_name: str, reference: str) -> str:
     """« lettre.pdf », or « lot.pdf » (pli REF) for one document of a multi-document file."""
     return f"« {file_name} »" + (f" (pli {reference})" if reference else "")
@@ -84,5 +81,5 @@ def alert_text(kind: str, *, what: str, status: str, message: str, deposited: da
     """The alert as one French paragraph; `what` comes from `letter_name`."""
     why = f" Motif donné par IMPRIM'FIP : {message}" if message else ""
     return _TEXTS[kind].format(
-        what=what, why=why, status=status or RECEIVED, deposited=french_date(deposited)
+        what=what, why=why, status=status or RECEIVED, deposited=dates_fr.in_sentence(deposited)
     )

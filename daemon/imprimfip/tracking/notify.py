@@ -17,6 +17,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from enum import StrEnum
 
 import structlog
 
@@ -31,12 +32,19 @@ MAX_ATTEMPTS = 8
 STDERR_SHOWN = 500
 
 
-def channels(notify: NotifyConfig | None) -> tuple[str, ...]:
+class Channel(StrEnum):
+    """Where an alert goes besides the log (stored in the ledger with each pending alert)."""
+
+    EMAIL = "email"
+    COMMAND = "command"
+
+
+def channels(notify: NotifyConfig | None) -> tuple[Channel, ...]:
     """The channels a flow's alerts go to besides the log."""
     if notify is None:
         return ()
-    found = ("email",) if notify.email is not None else ()
-    return found + (("command",) if notify.command else ())
+    found = (Channel.EMAIL,) if notify.email is not None else ()
+    return found + ((Channel.COMMAND,) if notify.command else ())
 
 
 def retry_at(attempts: int, now: datetime) -> datetime | None:
@@ -144,7 +152,7 @@ class Notifier:
 
     @staticmethod
     async def _send(channel: str, notify: NotifyConfig, alert: AlertRow) -> str | None:
-        if channel == "command":
+        if channel == Channel.COMMAND:
             assert notify.command is not None
             body = json.dumps(alert.body, ensure_ascii=False).encode("utf-8")
             return await run_command(notify.command, body, notify.command_timeout_s)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from imprimfip.api.models import FileStatusReport
-from imprimfip.ledger.history import FILE, Status
+from imprimfip.ledger.history import WHOLE_FILE, Status
 
 
 def _date(value: datetime | None) -> str | None:
@@ -14,11 +14,11 @@ def _date(value: datetime | None) -> str | None:
 
 
 def statuses(report: FileStatusReport) -> list[Status]:
-    """The file's status (reference FILE) then one per document, by business reference.
+    """The file's status (reference WHOLE_FILE) then one per document, by business reference.
 
     For a mono-document file the document's reference is the file's internalRef (spec).
     """
-    found = [Status(FILE, report.status, _date(report.analyze_time), report.message)]
+    found = [Status(WHOLE_FILE, report.status, _date(report.analyze_time), report.message)]
     found += [Status(d.reference, d.status, _date(d.date), d.message) for d in report.docs]
     return found
 
@@ -31,9 +31,9 @@ def changes(latest: Mapping[str, Status], seen: list[Status]) -> list[Status]:
 
 def documents(latest: Mapping[str, Status]) -> list[str]:
     """The documents' latest statuses (without the file's own)."""
-    return [s.status for ref, s in latest.items() if ref != FILE]
+    return [s.status for ref, s in latest.items() if ref != WHOLE_FILE]
 
 
 def file_status(latest: Mapping[str, Status]) -> str | None:
-    status = latest.get(FILE)
+    status = latest.get(WHOLE_FILE)
     return status.status if status is not None else None

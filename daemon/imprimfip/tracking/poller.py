@@ -25,7 +25,8 @@ from imprimfip.config.model import Config
 from imprimfip.delivery.pause import Pause
 from imprimfip.errors import SystemFault
 from imprimfip.ledger import Letter
-from imprimfip.ledger.history import History, Outcome, Tracked, moment
+from imprimfip.ledger.history import Ended, History, Outcome, Tracked
+from imprimfip.ledger.store import moment
 from imprimfip.tracking import alerts, notify
 from imprimfip.tracking.finality import Phase, phase
 from imprimfip.tracking.notify import Notifier
@@ -150,7 +151,7 @@ class Poller:
         )
         ended = None
         if upcoming is None:
-            ended = "final" if current is Phase.FINISHED else "horizon"
+            ended = Ended.FINAL if current is Phase.FINAL else Ended.HORIZON
         targets = notify.channels(
             self._flows[tracked.flow].notify if tracked.flow in self._flows else None
         )
@@ -169,7 +170,7 @@ class Poller:
         )
         for status in new:
             logger.info("status_changed", reference=status.reference, status=status.status)
-        if ended == "horizon":
+        if ended is Ended.HORIZON:
             logger.warning("letter_no_longer_followed", sending_type=tracked.sending_type)
         elif ended:
             logger.info("letter_final", sending_type=tracked.sending_type)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from imprimfip.config.model import TrackingConfig
@@ -37,27 +37,33 @@ EVERY = {Phase.ANALYSIS: 2 * HOUR, Phase.PRODUCTION: 12 * HOUR, Phase.DELIVERY: 
 # another one at once because the next fixed point happens to be close.
 MIN_GAP = {Phase.ANALYSIS: 5 * MINUTE, Phase.PRODUCTION: HOUR, Phase.DELIVERY: HOUR}
 
+# `[tracking]` as it is when the config leaves it out: its defaults are written once, there.
+DEFAULTS = TrackingConfig()
+
+
+def horizons_s(config: TrackingConfig) -> dict[str, float]:
+    """Each sending type's horizon, in the service's seconds."""
+    return {kind: days * DAY for kind, days in config.horizon_days.model_dump().items()}
+
 
 @dataclass(frozen=True)
 class Timing:
     """The schedule's settings, from `[tracking]`: ages are in the service's seconds."""
 
-    time_scale: float = 1.0
-    overdue_after_s: float = 48 * HOUR
-    horizon_s: Mapping[str, float] | None = None
+    time_scale: float = DEFAULTS.time_scale
+    overdue_after_s: float = DEFAULTS.overdue_after_hours * HOUR
+    horizon_s: Mapping[str, float] = field(default_factory=lambda: horizons_s(DEFAULTS))
 
     @classmethod
     def from_config(cls, config: TrackingConfig) -> Timing:
-        days = config.horizon_days.model_dump()
         return cls(
             time_scale=config.time_scale,
             overdue_after_s=config.overdue_after_hours * HOUR,
-            horizon_s={kind: value * DAY for kind, value in days.items()},
+            horizon_s=horizons_s(config),
         )
 
     def horizon(self, sending_type: str) -> float:
-        defaults = {"STD": 10 * DAY, "LRE": 30 * DAY, "LRAR": 30 * DAY}
-        return (self.horizon_s or defaults)[sending_type]
+        return self.horizon_s[sending_type]
 
     def age(self, deposited_at: datetime, now: datetime) -> float:
         """Seconds of the service's time since the deposit."""
@@ -82,7 +88,7 @@ def next_poll(
     10 minutes after its deposit, or at once if that is past (a deposit made before
     tracking existed, or while the daemon was stopped), even past its horizon.
     """
-    if phase is Phase.FINISHED:
+    if phase is Phase.FINAL:
         return None
     if polls == 0:
         return max(now, timing.at_age(deposited_at, ANALYSIS_AGES[0]))

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from imprimfip.tracking.letters import ATTENTION, Line
-from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES, french_date
+from imprimfip import dates_fr
+from imprimfip.tracking.letters import Attention, Line
+from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES
 
 RECENT = 50
 FOUND = 200
@@ -64,7 +65,7 @@ def page(
     sections = [_form(flows, query, flow), _flows(lines, flows, flow)]
     attention = sorted(
         (line for line in lines if line.attention),
-        key=lambda line: ATTENTION.index(line.attention or ""),
+        key=lambda line: list(Attention).index(line.attention),
     )
     sections.append(
         _table("À traiter", "a-traiter", attention, motive=True, empty="Rien à traiter.")
@@ -82,7 +83,7 @@ def page(
         "<title>Suivi des envois IMPRIM'FIP</title>\n"
         f"<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
         "<header><h1>Suivi des envois IMPRIM'FIP</h1>\n"
-        f"<p>État au {escape(french_date(now))}. Cette page ne se met pas à jour seule : "
+        f"<p>État au {escape(dates_fr.in_sentence(now))}. Cette page ne se met pas à jour seule : "
         "rechargez-la pour la voir à jour.</p></header>\n"
         f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
@@ -152,9 +153,9 @@ def _row(line: Line, motive: bool) -> str:
         line.reference,
         line.flow,
         line.status,
-        french_date(line.status_date) if line.status_date else "",
+        dates_fr.in_table(line.status_date) if line.status_date else "",
         line.message,
-        french_date(line.deposited_at) if line.deposited_at else "",
+        dates_fr.in_table(line.deposited_at) if line.deposited_at else "",
     ]
     shown = "".join(f"<td>{escape(cell)}</td>" for cell in cells)
     if motive:

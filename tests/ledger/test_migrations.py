@@ -1,0 +1,86 @@
+"""A ledger written by an earlier version opens, migrates and keeps every letter.
+
+`fixtures/ledger-v2.sql` is a dump (sqlite3's iterdump) of a ledger written through the
+`Ledger` and `History` of schema version 2, when a deposited letter's state was stored as
+`done`: deposited, refused, resolved, resent, voided and in-flight letters, with their
+transitions, poll schedules, status history and an alert.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from imprimfip.ledger import Ledger, LetterState
+from imprimfip.ledger.history import History
+from imprimfip.ledger.schema import MIGRATIONS
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sql"
+RENAMED = {"done": LetterState.DEPOSITED}
+
+
+def table(db: sqlite3.Connection, name: str) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in db.execute(f"SELECT * FROM {name} ORDER BY rowid")]
+
+
+@pytest.fixture
+def old_ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "ledger.sqlite3"
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(FIXTURE.read_text(encoding="utf-8"))
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    return path
+
+
+def test_every_letter_and_transition_of_a_version_2_ledger_is_kept(old_ledger):
+    with closing(sqlite3.connect(old_ledger)) as db:
+        letters_before = table(db, "letters")
+        transitions_before = table(db, "transitions")
+        others_before = {name: table(db, name) for name in ("tracking", "status_history", "alerts")}
+
+    ledger = Ledger(old_ledger)
+    try:
+        db = ledger.connection
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert table(db, "letters") == [
+            (*row[:3], RENAMED.get(row[3], row[3]), *row[4:]) for row in letters_before
+        ]
+        assert table(db, "transitions") == [
+            (*row[:3], RENAMED.get(row[3], row[3]), RENAMED.get(row[4], row[4]), row[5])
+            for row in transitions_before
+        ]
+        assert {name: table(db, name) for name in others_before} == others_before
+
+        states = {letter.name: letter.state for letter in ledger.all_letters()}
+        assert states == {
+            "a.pdf": LetterState.DEPOSITED,
+            "b.pdf": LetterState.REJECTED,
+            "c.pdf": LetterState.REJECTED,
+            "d.pdf": LetterState.DEPOSITED,
+            "e.pdf": LetterState.VOID,
+            "f.pdf": LetterState.VOID,
+            "g.pdf": LetterState.CLAIMED,
+            "h.pdf": LetterState.SUBMITTING,
+            "i.pdf": LetterState.DEPOSITED,
+            "j.pdf": LetterState.DEPOSITED,
+        }
+    finally:
+        ledger.close()
+
+
+def test_a_migrated_ledger_goes_on_as_a_new_one(old_ledger):
+    ledger = Ledger(old_ledger)
+    try:
+        history = History(ledger)
+        [untracked] = history.untracked()
+        assert untracked.name == "j.pdf"
+        deposits, _ = history.deposits_since(0)
+        assert [letter.name for letter in deposits] == ["a.pdf", "d.pdf", "i.pdf", "j.pdf"]
+        [in_flight] = ledger.in_states(LetterState.SUBMITTING)
+        moved = ledger.move(in_flight.id, LetterState.DEPOSITED, internal_ref="h_8@demo.pdf")
+        assert moved.state is LetterState.DEPOSITED
+    finally:
+        ledger.close()
