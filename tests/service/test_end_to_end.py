@@ -35,7 +35,8 @@ def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(
     letter = make_letter(pages=2)
     save(flow / "inbox", "Relance Dupont.pdf", letter)
 
-    wait_until(lambda: [p for p in files(flow / "done") if p.suffix == ".pdf"], timeout=30)
+    # The receipt is written just after the letter is moved: wait for it, not the letter alone.
+    wait_until(lambda: [p for p in files(flow / "done") if p.name.endswith(".recu.json")], 30)
 
     [deposited] = [p for p in files(flow / "done") if p.suffix == ".pdf"]
     assert deposited.name == "Relance Dupont.pdf"
