@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from imprimfip.config import load_config
+from imprimfip.exitcodes import ExitCode
 from imprimfip.service.checks import (
     FolderProbe,
     Outcome,
@@ -21,7 +22,6 @@ from imprimfip.service.checks import (
     ledger_check,
     secret_checks,
 )
-from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 
 FLOW = ("spool", "courrier")

@@ -11,7 +11,7 @@ import sys
 import httpx
 
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until

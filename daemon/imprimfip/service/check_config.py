@@ -28,10 +28,10 @@ from imprimfip.errors import (
     ConfigError,
     UnknownFile,
 )
+from imprimfip.exitcodes import ExitCode
 from imprimfip.intake.mounts import is_network
 from imprimfip.service import checks, logs
 from imprimfip.service.checks import Check, Outcome
-from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
 
 # A reference in IMPRIM'FIP's format that no deposit can have: dated before the service.

@@ -16,11 +16,11 @@ from pathlib import Path
 from imprimfip.config import Config, load_config
 from imprimfip.delivery import filer
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.outputs import filing
 from imprimfip.outputs.moves import free_name, move
-from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
 
 NOTE_SUFFIXES = (".erreur.txt", ".erreur.json")

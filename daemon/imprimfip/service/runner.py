@@ -10,8 +10,8 @@ from pathlib import Path
 
 from imprimfip.config import Config
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.service.daemon import Daemon, check_ledger_location, prepare_station
-from imprimfip.service.exitcodes import ExitCode
 
 DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
 

@@ -10,5 +10,4 @@ pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child pro
 rules          ValidationRules: the `[flows.validation]` config table
 report         Problem, Finding, Report, ExtractedAddress
 messages_fr    the French text of every code, for staff
-command        `imprimfip validate`
 """
