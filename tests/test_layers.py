@@ -4,9 +4,11 @@ contracts in pyproject.toml: the package keeps them, and a wrong import breaks t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,21 @@ def test_a_wrong_import_breaks_a_contract(tmp_path, module, line, contract):
     assert len(broken) == 1 and broken[0].startswith(contract), done.stdout
     importer = "imprimfip." + module.removesuffix(".py").replace("/", ".")
     assert f"{importer} -> {line.removeprefix('import ')}" in done.stdout
+
+
+def test_every_module_of_the_daemon_has_its_place_in_the_contracts():
+    """A module left out of the layers would be checked by nothing."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    layers, alone, only_service = contracts["tool"]["importlinter"]["contracts"]
+    placed = {name.strip() for layer in layers["layers"] for name in re.split("[|:]", layer)}
+    package = ROOT / "daemon" / "imprimfip"
+    modules = {
+        path.stem if path.is_file() else path.name
+        for path in package.iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").exists())
+        and path.stem not in ("__init__", "__main__", "sandbox")
+    }
+    assert placed == modules
+    daemon = {f"imprimfip.{name}" for name in modules}
+    assert set(alone["forbidden_modules"]) == daemon
+    assert set(only_service["source_modules"]) == daemon - {"imprimfip.service"}

@@ -11,18 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from imprimfip import crashpoints
+from imprimfip import crashpoints, notes_fr
+from imprimfip.api.backoff import Pause
 from imprimfip.api.client import ImprimFipClient
-from imprimfip.delivery import filer, submission
-from imprimfip.delivery.filer import Station
-from imprimfip.delivery.pause import Pause
+from imprimfip.delivery import filing, submission
+from imprimfip.delivery.flow import Station
 from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import now_iso
 from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
-from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
@@ -314,4 +313,4 @@ class Courier:
         self.finish(station, letter)
 
     def finish(self, station: Station, letter: Letter) -> None:
-        filer.finish(self.ledger, station, letter)
+        filing.finish(self.ledger, station, letter)

@@ -6,11 +6,11 @@ import os
 
 import structlog
 
+from imprimfip import notes_fr
 from imprimfip.delivery.courier import Courier, letter_log
-from imprimfip.delivery.filer import Station
+from imprimfip.delivery.flow import Station
 from imprimfip.intake.claim import Claimed, NotRegular, reread
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.outputs import notes_fr
 
 log = structlog.get_logger(__name__)
 

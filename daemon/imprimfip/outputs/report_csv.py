@@ -19,9 +19,9 @@ from pathlib import Path
 import structlog
 
 from imprimfip.config.model import FlowConfig
-from imprimfip.outputs.moves import write_atomic
-from imprimfip.tracking.letters import Line
-from imprimfip.tracking.messages_fr import SENDING_TYPES, french_date
+from imprimfip.letter_lines import Line
+from imprimfip.moves import write_atomic
+from imprimfip.reports_fr import SENDING_TYPES, french_date
 
 log = structlog.get_logger(__name__)
 

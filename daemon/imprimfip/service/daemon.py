@@ -10,57 +10,28 @@ from typing import Any
 
 import structlog
 
+from imprimfip import notes_fr
+from imprimfip.api.backoff import Pause
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.config import load_config
-from imprimfip.config.model import Config, FlowConfig
+from imprimfip.config.model import Config
 from imprimfip.delivery import recovery
 from imprimfip.delivery.courier import Courier
-from imprimfip.delivery.filer import Station
-from imprimfip.delivery.pause import Pause
+from imprimfip.delivery.flow import Station, prepare_station
 from imprimfip.errors import ConfigError, ConfigProblem
-from imprimfip.folders import FlowFolders
 from imprimfip.intake.claim import NotRegular, claim
 from imprimfip.intake.inbox import Inbox
 from imprimfip.intake.mounts import is_network
 from imprimfip.ledger import Ledger
-from imprimfip.outputs import notes_fr
 from imprimfip.service import logs
 from imprimfip.service.health import Snapshot, healthy, status_line
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.notify import SystemdNotifier
+from imprimfip.service.tracker import Tracker
 from imprimfip.tracking.alerts import RAISED
-from imprimfip.tracking.tracker import Tracker
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
 
 log = structlog.get_logger(__name__)
-
-
-def prepare_station(config: Config, flow: FlowConfig) -> Station:
-    """Create the flow's folders, check they share one filesystem, load its annexes."""
-    folders = FlowFolders(flow.root)
-    key = f'flows ("{flow.name}")'
-    try:
-        folders.ensure()
-        devices = folders.filesystems()
-    except OSError as exc:
-        problem = ConfigProblem(f"{key}.root", f"cannot create the flow's folders: {exc}")
-        raise ConfigError(str(config.source), [problem]) from None
-    if len(set(devices.values())) > 1:
-        listed = ", ".join(str(path) for path in devices)
-        problem = ConfigProblem(
-            f"{key}.root",
-            f"inbox, processing, done and error must be on one filesystem (letters are "
-            f"moved by renaming), but they are not: {listed}",
-        )
-        raise ConfigError(str(config.source), [problem])
-    annexes = []
-    for path in flow.annexes:
-        try:
-            annexes.append((path.name, path.read_bytes()))
-        except OSError as exc:
-            problem = ConfigProblem(f"{key}.annexes", f"cannot read {path}: {exc.strerror}")
-            raise ConfigError(str(config.source), [problem]) from None
-    return Station(flow=flow, folders=folders, annexes=tuple(annexes))
 
 
 def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from imprimfip.config import Config
+from imprimfip.delivery.flow import prepare_station
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
-from imprimfip.service.daemon import Daemon, check_ledger_location, prepare_station
+from imprimfip.service.daemon import Daemon, check_ledger_location
 
 DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from imprimfip.config import load_config
+from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
 from imprimfip.service import logs
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
 from imprimfip.validation.report import Report
-from imprimfip.validation.rules import ValidationRules
 
 _PROG = "imprimfip validate"
 

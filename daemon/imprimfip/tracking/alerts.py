@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from imprimfip import reports_fr
 from imprimfip.ledger.history import FILE, Status, Tracked, iso
-from imprimfip.tracking import finality, messages_fr
+from imprimfip.tracking import finality
 from imprimfip.tracking.observe import documents, file_status
 from imprimfip.tracking.schedule import Timing
 
@@ -106,10 +107,10 @@ def body(alert: Alert, tracked: Tracked, now: datetime) -> dict[str, Any]:
         "message": alert.message,
         "deposited_at": iso(tracked.deposited_at),
         "raised_at": iso(now),
-        "subject": messages_fr.alert_subject(alert.kind, tracked.name),
-        "text": messages_fr.alert_text(
+        "subject": reports_fr.alert_subject(alert.kind, tracked.name),
+        "text": reports_fr.alert_text(
             alert.kind,
-            what=messages_fr.letter_name(tracked.name, reference),
+            what=reports_fr.letter_name(tracked.name, reference),
             status=alert.status,
             message=alert.message,
             deposited=tracked.deposited_at,

@@ -8,35 +8,15 @@ letter per business reference. `lines_of` is a pure function of what the ledger 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from imprimfip import reports_fr
 from imprimfip.ledger import Letter, LetterState
 from imprimfip.ledger.history import FILE, AlertRow, History, Status, Tracked, moment
-from imprimfip.tracking import finality, messages_fr
+from imprimfip.letter_lines import Line
+from imprimfip.tracking import finality
 from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
 from imprimfip.tracking.schedule import DAY, Timing
-
-# Why a letter needs someone, most urgent first (the status page lists them in this order).
-ATTENTION = ("uncertain", "rejected", "error", "overdue", "delivery", "not_followed")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One letter: where it stands, and whether someone should look at it."""
-
-    letter_id: int
-    flow: str
-    file: str
-    internal_ref: str | None
-    reference: str  # the business reference; '' for a mono-document file
-    sending_type: str | None
-    deposited_at: datetime | None
-    status: str
-    status_date: datetime | None
-    message: str
-    attention: str | None  # one of ATTENTION, or None
-    followed: bool  # still asked about
 
 
 def _date(text: str | None) -> datetime | None:
@@ -67,7 +47,7 @@ def lines_of(
             Line(
                 **base,
                 reference="",
-                status=messages_fr.REFUSED_BEFORE,
+                status=reports_fr.REFUSED_BEFORE,
                 status_date=_date(letter.updated_at),
                 message=(letter.reason or "").split("\n")[0],
                 attention="rejected",
@@ -78,9 +58,9 @@ def lines_of(
             Line(
                 **base,
                 reference="",
-                status=messages_fr.UNCERTAIN,
+                status=reports_fr.UNCERTAIN,
                 status_date=deposited,
-                message=messages_fr.UNCERTAIN_MESSAGE,
+                message=reports_fr.UNCERTAIN_MESSAGE,
                 attention="uncertain",
             )
         ]
@@ -95,7 +75,7 @@ def lines_of(
         if attention is None and tracked is not None and tracked.ended == "horizon":
             attention = "not_followed"
             days = timing.horizon(tracked.sending_type) / DAY
-            message = messages_fr.NOT_FOLLOWED.format(days=days)
+            message = reports_fr.NOT_FOLLOWED.format(days=days)
         reference = "" if status.reference in (FILE, letter.internal_ref) else status.reference
         lines.append(
             Line(
@@ -112,7 +92,7 @@ def lines_of(
 
 def _wording(status: Status, deposited: datetime | None) -> tuple[str, datetime | None, str]:
     if not status.status:
-        return messages_fr.RECEIVED, deposited, messages_fr.RECEIVED_MESSAGE
+        return reports_fr.RECEIVED, deposited, reports_fr.RECEIVED_MESSAGE
     return status.status, _date(status.date), status.message
 
 

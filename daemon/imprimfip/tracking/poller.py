@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from imprimfip.api.backoff import Pause
 from imprimfip.api.classify import UnknownFile
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.api.models import FileStatusReport
 from imprimfip.config.model import Config
-from imprimfip.delivery.pause import Pause
 from imprimfip.errors import SystemFault
 from imprimfip.ledger import Letter
 from imprimfip.ledger.history import History, Outcome, Tracked, moment

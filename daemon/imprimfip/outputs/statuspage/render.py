@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from imprimfip.tracking.letters import ATTENTION, Line
-from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES, french_date
+from imprimfip.letter_lines import ATTENTION, Line
+from imprimfip.reports_fr import ATTENTION_LABELS, SENDING_TYPES, french_date
 
 RECENT = 50
 FOUND = 200

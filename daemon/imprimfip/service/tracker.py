@@ -1,5 +1,8 @@
 """Tracking as the daemon runs it: the poller, the alert notifier, the CSV reports and
-the status page, built from one Config and started and stopped together."""
+the status page, built from one Config and started and stopped together.
+
+This is wiring: `tracking` makes the lines, `outputs` shows them, and neither knows the
+other."""
 
 from __future__ import annotations
 
@@ -11,17 +14,18 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import Config
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
+from imprimfip.letter_lines import Line
 from imprimfip.outputs.report_csv import Reports
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.outputs.statuspage.server import StatusPage
-from imprimfip.tracking.letters import Line, overview
+from imprimfip.tracking.letters import overview
 from imprimfip.tracking.notify import Notifier
 from imprimfip.tracking.poller import Poller, utc_now
 from imprimfip.tracking.schedule import Timing
 
 
 class Tracker:
-    """Everything of issue 6 that runs inside the daemon."""
+    """Everything of tracking that runs inside the daemon."""
 
     def __init__(
         self,

@@ -1,32 +1,38 @@
 """Filing a decided letter: the side effect of `done`, `rejected` and held `uncertain`.
 
-`filed_at` is stamped once the letter and its receipt or notes are all in place; until
-then a restart files it again, which every step allows (the destination is in the ledger).
+A deposited letter goes out of processing/ into a dated folder of done/ with its receipt; a
+refused or held one into error/ with its French note. The destination is recorded in the
+ledger before the move, and every step may be done again, so filing is idempotent
+on replay. `filed_at` is stamped once the letter and its receipt or notes are all in place;
+until then a restart files it again.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from imprimfip.config.model import FlowConfig
+from imprimfip import crashpoints, notes_fr
+from imprimfip.delivery.flow import Station
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.sidecar import sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import now_iso
-from imprimfip.outputs import filing, notes_fr
-from imprimfip.outputs.moves import move
+from imprimfip.moves import free_name, move, write_atomic
 
 
-@dataclass(frozen=True)
-class Station:
-    """A flow as delivery needs it: its options, its folders, its static annexes."""
+def done_target(folders: FlowFolders, name: str, when: datetime) -> Path:
+    """Where a deposited letter goes: a dated sub-folder of done/, under a free name."""
+    folder = folders.done / when.strftime("%Y-%m-%d")
+    return folder / free_name(folder, name)
 
-    flow: FlowConfig
-    folders: FlowFolders
-    annexes: tuple[tuple[str, bytes], ...]
+
+def error_target(folders: FlowFolders, name: str) -> Path:
+    """Where a refused or held letter goes: error/, under a free name."""
+    return folders.error / free_name(folders.error, name)
 
 
 def reasons_of(letter: Letter) -> list[notes_fr.Reason]:
@@ -52,6 +58,37 @@ def receipt(station: Station, letter: Letter) -> dict[str, object]:
     }
 
 
+def file_done(source: Path, target: Path, receipt: Mapping[str, object]) -> Path:
+    """Move a deposited letter to `target` and write its receipt beside it."""
+    placed = move(source, target)
+    crashpoints.reached("done.moved")
+    body = json.dumps(dict(receipt), ensure_ascii=False, indent=2) + "\n"
+    write_atomic(placed.with_name(f"{placed.name}.recu.json"), body.encode("utf-8"))
+    return placed
+
+
+def file_error(
+    source: Path,
+    target: Path,
+    *,
+    name: str,
+    reasons: Sequence[notes_fr.Reason],
+    when: datetime,
+    advice: str = notes_fr.RESEND,
+    **facts: object,
+) -> Path:
+    """Write the French note and its JSON twin, then move the letter beside them.
+
+    The note is written first so that staff never find a letter in error/ without its reason.
+    """
+    text = notes_fr.render(name, reasons, when, advice)
+    twin = notes_fr.render_json(name, reasons, when, **facts)
+    write_atomic(target.with_name(f"{target.name}.erreur.txt"), text.encode("utf-8"))
+    write_atomic(target.with_name(f"{target.name}.erreur.json"), twin.encode("utf-8"))
+    crashpoints.reached("reject.noted")
+    return move(source, target)
+
+
 def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None = None) -> None:
     """Put a decided letter where the ledger says, from processing/ unless `source` is given."""
     if letter.final_path is None or letter.claim_name is None:
@@ -59,10 +96,10 @@ def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None
     source = source or station.folders.processing / letter.claim_name
     target = Path(letter.final_path)
     if letter.state is LetterState.DONE:
-        placed = filing.file_done(source, target, receipt(station, letter))
+        placed = file_done(source, target, receipt(station, letter))
     else:
         advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
-        placed = filing.file_error(
+        placed = file_error(
             source,
             target,
             name=letter.name,

@@ -1,0 +1,46 @@
+"""A flow as delivery runs it: its settings, its folders, its annexes read once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imprimfip.config.model import Config, FlowConfig
+from imprimfip.errors import ConfigError, ConfigProblem
+from imprimfip.folders import FlowFolders
+
+
+@dataclass(frozen=True)
+class Station:
+    """A flow as delivery needs it: its options, its folders, its static annexes."""
+
+    flow: FlowConfig
+    folders: FlowFolders
+    annexes: tuple[tuple[str, bytes], ...]
+
+
+def prepare_station(config: Config, flow: FlowConfig) -> Station:
+    """Create the flow's folders, check they share one filesystem, load its annexes."""
+    folders = FlowFolders(flow.root)
+    key = f'flows ("{flow.name}")'
+    try:
+        folders.ensure()
+        devices = folders.filesystems()
+    except OSError as exc:
+        problem = ConfigProblem(f"{key}.root", f"cannot create the flow's folders: {exc}")
+        raise ConfigError(str(config.source), [problem]) from None
+    if len(set(devices.values())) > 1:
+        listed = ", ".join(str(path) for path in devices)
+        problem = ConfigProblem(
+            f"{key}.root",
+            f"inbox, processing, done and error must be on one filesystem (letters are "
+            f"moved by renaming), but they are not: {listed}",
+        )
+        raise ConfigError(str(config.source), [problem])
+    annexes = []
+    for path in flow.annexes:
+        try:
+            annexes.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            problem = ConfigProblem(f"{key}.annexes", f"cannot read {path}: {exc.strerror}")
+            raise ConfigError(str(config.source), [problem]) from None
+    return Station(flow=flow, folders=folders, annexes=tuple(annexes))
