@@ -17,6 +17,11 @@ class Station:
     folders: FlowFolders
     annexes: tuple[tuple[str, bytes], ...]
 
+    @property
+    def max_bytes(self) -> int:
+        """The largest letter the flow reads: a bigger one is refused unread."""
+        return int(self.flow.validation.max_file_mb * 1024 * 1024)
+
 
 def prepare_station(config: Config, flow: FlowConfig) -> Station:
     """Create the flow's folders, check they share one filesystem, load its annexes."""

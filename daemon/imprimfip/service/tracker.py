@@ -35,6 +35,7 @@ class Tracker:
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._tasks: list[asyncio.Task[None]] = []
         self.history = History(ledger)
         timing = Timing.from_config(config.tracking)
 
@@ -53,16 +54,19 @@ class Tracker:
             else None
         )
 
-    async def start(self) -> list[asyncio.Task[None]]:
-        """Open the status page and start the loops; the caller cancels the tasks."""
+    async def start(self) -> None:
+        """Open the status page and start the loops."""
         if self.page is not None:
             await self.page.start()
-        return [
+        self._tasks = [
             asyncio.create_task(self.poller.run(), name="tracking-poller"),
             asyncio.create_task(self.notifier.run(), name="tracking-notifier"),
             asyncio.create_task(self.reports.run(), name="tracking-reports"),
         ]
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.page is not None:
             await self.page.stop()
