@@ -2,7 +2,7 @@
 
 Every call goes through `_call`: it draws from the rate budget, builds the headers, sends,
 logs, turns the ending into a typed answer or one of the daemon's errors (`classify`), and
-retries only what `retry.retryable` allows. Nothing above this package sees httpx.
+retries only what `backoff.retryable` allows. Nothing above this package sees httpx.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import httpx
 import structlog
 
 from imprimfip.api.auth import Credentials, RequestIds, tls_context
+from imprimfip.api.backoff import RetryPolicy, next_delay, throttle_wait
 from imprimfip.api.budget import Budget, Kind
 from imprimfip.api.classify import HttpAnswer, Operation, classify
 from imprimfip.api.models import FileStatusReport, Submission, SubmissionAccepted
 from imprimfip.api.payload import Encoding, multipart
 from imprimfip.api.probe import candidate_refs
-from imprimfip.api.retry import RetryPolicy, next_delay, throttle_wait
 from imprimfip.api.transport import WatchingTransport, watch
 from imprimfip.config.model import ApiConfig
 from imprimfip.errors import (
@@ -228,7 +228,7 @@ class ImprimFipClient:
         parse: Parse[T],
         hooks: AttemptHooks | None = None,
     ) -> tuple[T, RequestIds]:
-        """One call with its retries: only what `retry.retryable` allows, and one repeat
+        """One call with its retries: only what `backoff.retryable` allows, and one repeat
         after the bearer token was refused and renewed."""
         first = self._clock()
         attempt = 1
