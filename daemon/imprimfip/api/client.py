@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import structlog
 
+from imprimfip import notes_fr
 from imprimfip.api.auth import Credentials, RequestIds, tls_context
 from imprimfip.api.backoff import RetryPolicy, next_delay, throttle_wait
 from imprimfip.api.budget import Budget, Kind
@@ -60,10 +61,6 @@ Parse = Callable[[object], T]
 # Enough for a request in flight for the default connect and request timeouts.
 DEFAULT_PROBE_CALLS = 150
 SUBMISSION_FAILED = "Erreur"
-SUBMISSION_FAILED_UNEXPLAINED = (
-    "IMPRIM'FIP a refusé le fichier au dépôt sans en donner la raison : vérifiez qu'il "
-    "s'ouvre correctement, puis déposez-le de nouveau."
-)
 HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict)
 
 
@@ -153,7 +150,7 @@ class ImprimFipClient:
             "submit", "upload", build, SubmissionAccepted.from_json, hooks
         )
         if accepted.status == SUBMISSION_FAILED:
-            message = accepted.status_message or SUBMISSION_FAILED_UNEXPLAINED
+            message = accepted.status_message or notes_fr.REFUSED_WITHOUT_REASON
             raise LetterRejected(ApiErrorDetail(200, None, message, ids.correlation_id))
         return accepted
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from imprimfip import crashpoints, notes_fr
-from imprimfip.delivery.flow import Station
+from imprimfip.delivery.flow import Flow
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.sidecar import sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
@@ -42,19 +42,19 @@ def reasons_of(letter: Letter) -> list[notes_fr.Reason]:
     return [notes_fr.Reason(codes[min(i, len(codes) - 1)], text) for i, text in enumerate(texts)]
 
 
-def receipt(station: Station, letter: Letter) -> dict[str, object]:
+def receipt(flow: Flow, letter: Letter) -> dict[str, object]:
     """The receipt written beside a deposited letter in done/ (keys in French, for staff)."""
     return {
         "fichier": letter.name,
-        "flux": station.flow.name,
+        "flux": flow.config.name,
         "reference_imprimfip": letter.internal_ref,
         "nom_depose": letter.submit_name,
         "sha256": letter.sha256,
         "taille_octets": letter.size,
         "depose_le": letter.submitting_since,
-        "type_envoi": station.flow.sending_type,
-        "papier": station.flow.paper,
-        "pour_le_compte_de": station.flow.on_behalf_of,
+        "type_envoi": flow.config.sending_type,
+        "papier": flow.config.paper,
+        "pour_le_compte_de": flow.config.on_behalf_of,
     }
 
 
@@ -89,14 +89,14 @@ def file_error(
     return move(source, target)
 
 
-def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None = None) -> None:
+def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None = None) -> None:
     """Put a decided letter where the ledger says, from processing/ unless `source` is given."""
     if letter.final_path is None or letter.claim_name is None:
         return
-    source = source or station.folders.processing / letter.claim_name
+    source = source or flow.folders.processing / letter.claim_name
     target = Path(letter.final_path)
     if letter.state is LetterState.DONE:
-        placed = file_done(source, target, receipt(station, letter))
+        placed = file_done(source, target, receipt(flow, letter))
     else:
         advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
         placed = file_error(
@@ -110,7 +110,7 @@ def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None
             sha256=letter.sha256,
             submit_name=letter.submit_name,
         )
-    companion = station.folders.processing / sidecar_name(letter.claim_name)
+    companion = flow.folders.processing / sidecar_name(letter.claim_name)
     if os.path.lexists(companion):
         move(companion, placed.with_name(sidecar_name(placed.name)))
     ledger.update(letter.id, final_path=str(placed), filed_at=now_iso())

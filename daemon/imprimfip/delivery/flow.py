@@ -1,4 +1,8 @@
-"""A flow as delivery runs it: its settings, its folders, its annexes read once."""
+"""A flow as the daemon runs it: its settings, its folders, its annexes read once.
+
+One flow, three names for three things: `FlowConfig` is its slice of the config file,
+`FlowFolders` its folder tree, `Flow` both of them at work (with the annexes read).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +14,20 @@ from imprimfip.folders import FlowFolders
 
 
 @dataclass(frozen=True)
-class Station:
-    """A flow as delivery needs it: its options, its folders, its static annexes."""
+class Flow:
+    """A flow at work: its options, its folders, its static annexes."""
 
-    flow: FlowConfig
+    config: FlowConfig
     folders: FlowFolders
     annexes: tuple[tuple[str, bytes], ...]
 
     @property
     def max_bytes(self) -> int:
         """The largest letter the flow reads: a bigger one is refused unread."""
-        return int(self.flow.validation.max_file_mb * 1024 * 1024)
+        return int(self.config.validation.max_file_mb * 1024 * 1024)
 
 
-def prepare_station(config: Config, flow: FlowConfig) -> Station:
+def prepare_flow(config: Config, flow: FlowConfig) -> Flow:
     """Create the flow's folders, check they share one filesystem, load its annexes."""
     folders = FlowFolders(flow.root)
     key = f'flows ("{flow.name}")'
@@ -48,4 +52,4 @@ def prepare_station(config: Config, flow: FlowConfig) -> Station:
         except OSError as exc:
             problem = ConfigProblem(f"{key}.annexes", f"cannot read {path}: {exc.strerror}")
             raise ConfigError(str(config.source), [problem]) from None
-    return Station(flow=flow, folders=folders, annexes=tuple(annexes))
+    return Flow(config=flow, folders=folders, annexes=tuple(annexes))

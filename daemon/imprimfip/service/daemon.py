@@ -21,7 +21,7 @@ import structlog
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.config import load_config
 from imprimfip.config.model import Config
-from imprimfip.delivery.flow import Station, prepare_station
+from imprimfip.delivery.flow import Flow, prepare_flow
 from imprimfip.errors import ConfigError, ConfigProblem
 from imprimfip.intake.mounts import is_network
 from imprimfip.ledger import Ledger
@@ -30,7 +30,7 @@ from imprimfip.service.deliveries import Deliveries
 from imprimfip.service.flows import Flows
 from imprimfip.service.heartbeat import DaemonState, Heartbeat
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
-from imprimfip.service.notify import SystemdNotifier
+from imprimfip.service.systemd_notify import SystemdNotifier
 from imprimfip.service.tracker import Tracker
 from imprimfip.tracking.alerts import RAISED
 
@@ -58,23 +58,23 @@ class Daemon:
     """Everything that runs between start and stop, built from one frozen Config.
 
     A reload (SIGHUP) swaps in a new Config without dropping work: deliveries in flight
-    keep the station they started with; flows are added, removed or changed in place.
+    keep the flow they started with; flows are added, removed or changed in place.
     """
 
     def __init__(
         self,
         config: Config,
-        stations: list[Station],
+        flows: list[Flow],
         notifier: SystemdNotifier | None = None,
     ) -> None:
         self.config = config
-        self._initial = stations
+        self._initial = flows
         self._ledger = Ledger(config.ledger.path)
         self._client = ImprimFipClient.from_config(config.api)
         # Clients replaced by a reload: requests in flight finish on them; closed at the stop.
         self._retired_clients: list[ImprimFipClient] = []
         self._deliveries = Deliveries(
-            self._ledger, self._client, config.api, config.intake, lambda: self._flows.stations
+            self._ledger, self._client, config.api, config.intake, lambda: self._flows.current
         )
         self._flows = Flows(self._deliveries)
         self._heartbeat = Heartbeat(notifier or SystemdNotifier(), self._state)
@@ -87,9 +87,9 @@ class Daemon:
         reload = reload or asyncio.Event()
         try:
             await self._deliveries.start()
-            for station in self._initial:
-                await self._deliveries.recover(station)
-                self._flows.open(station, self.config.intake)
+            for flow in self._initial:
+                await self._deliveries.recover(flow)
+                self._flows.open(flow, self.config.intake)
             await self._start_tracking()
             await self._start_metrics()
             self._deliveries.start_settling()
@@ -125,9 +125,7 @@ class Daemon:
             self._refuse_restart_only(new)
             check_ledger_location(new)
             current = self._flows.configs()
-            prepared = {
-                f.name: prepare_station(new, f) for f in new.flows if current.get(f.name) != f
-            }
+            prepared = {f.name: prepare_flow(new, f) for f in new.flows if current.get(f.name) != f}
         except ConfigError as error:
             log.error(
                 "reload_refused",
@@ -138,14 +136,14 @@ class Daemon:
         removed = sorted(set(current) - {f.name for f in new.flows})
         for name in removed:
             await self._flows.close(name)
-        for name, station in prepared.items():
+        for name, flow in prepared.items():
             if name in current:
                 await self._flows.close(name)
             else:
-                await self._deliveries.recover(station)
+                await self._deliveries.recover(flow)
         old, self.config = self.config, new
-        for station in prepared.values():
-            self._flows.open(station, new.intake)
+        for flow in prepared.values():
+            self._flows.open(flow, new.intake)
         self._apply_settings(old, new)
         await self._stop_tracking()
         await self._start_tracking()

@@ -21,7 +21,7 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import ApiConfig, IntakeConfig
 from imprimfip.delivery import recovery
 from imprimfip.delivery.courier import Courier
-from imprimfip.delivery.flow import Station
+from imprimfip.delivery.flow import Flow
 from imprimfip.intake.claim import NotRegular, claim
 from imprimfip.ledger import Ledger
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
@@ -38,9 +38,9 @@ class Deliveries:
         client: ImprimFipClient,
         api: ApiConfig,
         intake: IntakeConfig,
-        stations: Callable[[], list[Station]],
+        flows: Callable[[], list[Flow]],
     ) -> None:
-        """`stations` gives the flows open now (whose uncertain letters are looked for)."""
+        """`flows` gives the flows open now (whose uncertain letters are looked for)."""
         self._ledger = ledger
         self._validator = ValidatorPool()
         self._pause = Pause()
@@ -53,7 +53,7 @@ class Deliveries:
             request_timeout_s=api.request_timeout_s,
         )
         self._intake = intake
-        self._stations = stations
+        self._flows = flows
         self._slots = asyncio.Semaphore(intake.max_in_flight)
         self._tasks: dict[asyncio.Task[None], int] = {}
         self._settling: asyncio.Task[None] | None = None
@@ -90,24 +90,24 @@ class Deliveries:
         self._courier.configure(username=api.username, request_timeout_s=api.request_timeout_s)
         self._intake = intake
 
-    async def take(self, station: Station, name: str) -> None:
-        """Wait for a slot, claim `name` from the station's inbox and deliver it."""
+    async def take(self, flow: Flow, name: str) -> None:
+        """Wait for a slot, claim `name` from the flow's inbox and deliver it."""
         await self._slots.acquire()
-        result = claim(self._ledger, station.flow.name, station.folders, name, station.max_bytes)
+        result = claim(self._ledger, flow.config.name, flow.folders, name, flow.max_bytes)
         if result is None:
             self._slots.release()
         elif isinstance(result, NotRegular):
-            self._courier.reject(station, result.letter, [notes_fr.not_regular_file(result.kind)])
+            self._courier.reject(flow, result.letter, [notes_fr.not_regular_file(result.kind)])
             self._slots.release()
         else:
-            self._spawn(self._courier.deliver(station, result), result.letter.id)
+            self._spawn(self._courier.deliver(flow, result), result.letter.id)
 
-    async def recover(self, station: Station) -> None:
+    async def recover(self, flow: Flow) -> None:
         """File what the ledger decided and deliver again what a stop interrupted."""
-        recovery.finish_decided(self._courier, station)
-        for claimed in recovery.interrupted(self._courier, station, station.max_bytes):
+        recovery.file_decided(self._courier, flow)
+        for claimed in recovery.interrupted(self._courier, flow, flow.max_bytes):
             await self._slots.acquire()
-            self._spawn(self._courier.deliver(station, claimed), claimed.letter.id)
+            self._spawn(self._courier.deliver(flow, claimed), claimed.letter.id)
 
     def _spawn(self, work: Coroutine[Any, Any, None], letter_id: int) -> None:
         async def guarded() -> None:
@@ -128,9 +128,9 @@ class Deliveries:
 
     async def _settle_uncertain(self) -> None:
         while True:
-            for station in self._stations():
-                for letter in recovery.unsettled(self._courier, station):
-                    await self._courier.settle(station, letter)
+            for flow in self._flows():
+                for letter in recovery.unsettled(self._courier, flow):
+                    await self._courier.settle(flow, letter)
             await asyncio.sleep(self._intake.rescan_seconds)
 
     async def stop(self) -> None:

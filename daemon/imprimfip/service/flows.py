@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import structlog
 
 from imprimfip.config.model import FlowConfig, IntakeConfig
-from imprimfip.delivery.flow import Station
+from imprimfip.delivery.flow import Flow
 from imprimfip.intake.inbox import Inbox
 from imprimfip.service.deliveries import Deliveries
 
@@ -19,9 +19,9 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class _Watched:
-    """An open flow: its station, its inbox and the loop that claims from it."""
+    """A flow being watched: the flow, its inbox and the loop that claims from it."""
 
-    station: Station
+    flow: Flow
     inbox: Inbox
     loop: asyncio.Task[None]
 
@@ -38,11 +38,11 @@ class Flows:
         return list(self._open)
 
     @property
-    def stations(self) -> list[Station]:
-        return [watched.station for watched in self._open.values()]
+    def current(self) -> list[Flow]:
+        return [watched.flow for watched in self._open.values()]
 
     def configs(self) -> dict[str, FlowConfig]:
-        return {name: watched.station.flow for name, watched in self._open.items()}
+        return {name: watched.flow.config for name, watched in self._open.items()}
 
     def waiting(self) -> dict[str, int]:
         """Letters ready or settling in each inbox."""
@@ -65,12 +65,12 @@ class Flows:
     def watchers_alive(self) -> bool:
         return all(watched.inbox.watching for watched in self._open.values())
 
-    def open(self, station: Station, intake: IntakeConfig) -> None:
-        """Start watching the station's inbox and claiming what is ready in it."""
-        inbox = Inbox(station.flow, station.folders, intake.rescan_seconds, intake.poll_seconds)
+    def open(self, flow: Flow, intake: IntakeConfig) -> None:
+        """Start watching the flow's inbox and claiming what is ready in it."""
+        inbox = Inbox(flow.config, flow.folders, intake.rescan_seconds, intake.poll_seconds)
         inbox.start()
-        loop = asyncio.create_task(self._intake(station, inbox), name=f"intake-{station.flow.name}")
-        self._open[station.flow.name] = _Watched(station, inbox, loop)
+        loop = asyncio.create_task(self._intake(flow, inbox), name=f"intake-{flow.config.name}")
+        self._open[flow.config.name] = _Watched(flow, inbox, loop)
 
     async def close(self, name: str) -> None:
         """Stop claiming from a flow; letters already claimed go on to the end."""
@@ -95,10 +95,10 @@ class Flows:
                 return
             await asyncio.sleep(0.01)
 
-    async def _intake(self, station: Station, inbox: Inbox) -> None:
+    async def _intake(self, flow: Flow, inbox: Inbox) -> None:
         while True:
             ready, next_look = inbox.look()
             for name in ready:
-                await self._deliveries.take(station, name)
+                await self._deliveries.take(flow, name)
                 inbox.handed_out(name)
             await inbox.wait(next_look)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import structlog
 
-from imprimfip.service.notify import SystemdNotifier
+from imprimfip.service.systemd_notify import SystemdNotifier
 
 log = structlog.get_logger(__name__)
 

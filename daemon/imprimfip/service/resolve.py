@@ -15,7 +15,7 @@ from pathlib import Path
 
 from imprimfip.config import Config, load_config
 from imprimfip.delivery import filing
-from imprimfip.delivery.flow import Station
+from imprimfip.delivery.flow import Flow
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
 from imprimfip.folders import FlowFolders
@@ -64,10 +64,10 @@ def _held_path(ledger: Ledger, letter: Letter) -> Path:
 
 def record_sent(config: Config, ledger: Ledger, letter: Letter, internal_ref: str) -> Path:
     """File an uncertain letter in done/ as deposited under `internal_ref`."""
-    station = Station(config.flow(letter.flow), FlowFolders(config.flow(letter.flow).root), ())
+    flow = Flow(config.flow(letter.flow), FlowFolders(config.flow(letter.flow).root), ())
     held = _held_path(ledger, letter)
     if letter.state is LetterState.UNCERTAIN:
-        target = filing.done_target(station.folders, letter.name, datetime.now().astimezone())
+        target = filing.done_target(flow.folders, letter.name, datetime.now().astimezone())
         letter = ledger.move(
             letter.id,
             LetterState.DONE,
@@ -76,7 +76,7 @@ def record_sent(config: Config, ledger: Ledger, letter: Letter, internal_ref: st
             final_path=str(target),
             filed_at=None,
         )
-    filing.finish(ledger, station, letter, source=held)
+    filing.file_letter(ledger, flow, letter, source=held)
     _remove_notes(held)
     return Path(ledger.get(letter.id).final_path or "")
 

@@ -16,10 +16,10 @@ from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
 from imprimfip.letter_lines import Line
 from imprimfip.outputs.report_csv import Reports
+from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
-from imprimfip.outputs.statuspage.server import StatusPage
+from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.letters import overview
-from imprimfip.tracking.notify import Notifier
 from imprimfip.tracking.poller import Poller, utc_now
 from imprimfip.tracking.schedule import Timing
 

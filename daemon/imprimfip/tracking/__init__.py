@@ -5,7 +5,7 @@
 - `observe`: what a status answer says and what changed;
 - `alerts`: which alerts the statuses call for, each raised once; `RAISED` counts them;
 - `letters`: the lines of each letter as people see them (`imprimfip.letter_lines`);
-- `notify`: the flow's notifiers (email, command), with retries;
+- `alert_channels`: sending alerts to the flow's channels (email, command), with retries;
 - `poller`: the loop that asks IMPRIM'FIP and records the answers.
 
 The French words staff read are in `imprimfip.reports_fr`; `service.tracker` runs all of

@@ -26,9 +26,9 @@ from imprimfip.config.model import Config
 from imprimfip.errors import SystemFault
 from imprimfip.ledger import Letter
 from imprimfip.ledger.history import History, Outcome, Tracked, moment
-from imprimfip.tracking import alerts, notify
+from imprimfip.tracking import alert_channels, alerts
+from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.finality import Phase, phase
-from imprimfip.tracking.notify import Notifier
 from imprimfip.tracking.observe import changes, documents, file_status, statuses
 from imprimfip.tracking.schedule import MINUTE, Timing, next_poll
 
@@ -151,7 +151,7 @@ class Poller:
         ended = None
         if upcoming is None:
             ended = "final" if current is Phase.FINISHED else "horizon"
-        targets = notify.channels(
+        targets = alert_channels.channels(
             self._flows[tracked.flow].notify if tracked.flow in self._flows else None
         )
         justified = [
