@@ -57,7 +57,7 @@ def serve(config_path: Path) -> None:
     """`imprimfip run --config` with an unbounded budget (see the module's docstring)."""
 
     def unbounded(cls: type[Budget], config: BudgetConfig) -> Budget:
-        return cls(UNBOUNDED, config.poll_share, config.throttle_pause_s)
+        return cls(UNBOUNDED, config.poll_share)
 
     config = load_config(config_path)
     logs.configure(config.logging.level, config.logging.format)

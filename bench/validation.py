@@ -27,9 +27,9 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from tests.fixtures.pdfs import make_letters
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.pool import ValidatorPool
-from imprimfip.validation.rules import ValidationRules
 
 
 def bare_iterate(data: bytes) -> int:

@@ -1,4 +1,4 @@
-"""A flow's folder tree: inbox/ (staff), processing/ (the daemon's claim), done/, error/."""
+"""The folders of a flow: inbox/ (staff), processing/ (the daemon's claim), done/, error/."""
 
 from __future__ import annotations
 

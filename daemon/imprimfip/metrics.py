@@ -17,9 +17,10 @@ API_CALLS = Counter(
     ["operation", "status"],
     registry=REGISTRY,
 )
-FILED = Counter(
-    "imprimfip_letters_filed",
-    "Letters filed, by flow and outcome (deposited, rejected, uncertain).",
+LETTERS_DECIDED = Counter(
+    "imprimfip_letters_decided",
+    "Letters whose fate was decided, by flow and outcome: deposited, rejected (never "
+    "deposited), uncertain (held for a person).",
     ["flow", "outcome"],
     registry=REGISTRY,
 )

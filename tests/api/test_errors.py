@@ -61,7 +61,7 @@ async def test_a_deposit_goes_through_once_the_api_is_back(sandbox, open_client)
 
 
 async def test_429_pauses_every_caller_then_gives_up_after_max_attempts(sandbox, open_client):
-    budget = Budget(100, 0.25, throttle_pause_s=30)
+    budget = Budget(100, 0.25)
     client = open_client(sandbox.api_url, budget=budget, max_attempts=2)
     sandbox.set_faults(throttle_429=1)
     loop = asyncio.get_running_loop()
@@ -69,7 +69,7 @@ async def test_429_pauses_every_caller_then_gives_up_after_max_attempts(sandbox,
         await client.status("inconnu_01012026000000@agent.pdf")
     assert caught.value.retry_after == 1.0
     assert caught.value.detail.code == 900804
-    # The emulator said "1 s": the pause honours it, not the 30 s default.
+    # The emulator said "1 s": the pause honours it, not the 60 s throttle_pause_s.
     assert loop.time() < budget.paused_until <= loop.time() + 1.0
     assert calls(sandbox, STATUS) == {"429": 2}
 

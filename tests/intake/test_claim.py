@@ -6,8 +6,9 @@ import os
 import pytest
 
 from imprimfip.folders import FlowFolders
-from imprimfip.intake.claim import Claimed, NotRegular, claim
+from imprimfip.intake.claim import Claimed, EntryKind, NotRegular, claim
 from imprimfip.ledger import Ledger, LetterState
+from imprimfip.notes_fr import ENTRY_KINDS
 
 LIMIT = 1 << 20
 
@@ -41,7 +42,7 @@ def test_a_symlink_to_a_secret_is_moved_aside_never_read(flow, ledger, tmp_path)
     os.symlink(secret, flow.inbox / "lettre.pdf")
     result = claim(ledger, "courrier", flow, "lettre.pdf", LIMIT)
     assert isinstance(result, NotRegular)
-    assert "lien symbolique" in result.kind
+    assert result.kind is EntryKind.SYMLINK
     assert ledger.get(result.letter.id).sha256 is None
 
 
@@ -51,14 +52,14 @@ def test_a_hard_link_to_a_file_elsewhere_is_not_read(flow, ledger, tmp_path):
     os.link(outside, flow.inbox / "lettre.pdf")
     result = claim(ledger, "courrier", flow, "lettre.pdf", LIMIT)
     assert isinstance(result, NotRegular)
-    assert "lien physique" in result.kind
+    assert result.kind is EntryKind.HARD_LINK
 
 
 def test_a_fifo_is_not_opened(flow, ledger):
     os.mkfifo(flow.inbox / "tube.pdf")
     result = claim(ledger, "courrier", flow, "tube.pdf", LIMIT)
     assert isinstance(result, NotRegular)
-    assert "FIFO" in result.kind
+    assert result.kind is EntryKind.FIFO
 
 
 def test_a_file_that_vanished_before_the_claim_leaves_a_void_row(flow, ledger):
@@ -79,3 +80,7 @@ def test_a_name_with_a_newline_is_stored_cleaned(flow, ledger):
     result = claim(ledger, "courrier", flow, "a\nb.pdf", LIMIT)
     assert result.letter.name == "a_b.pdf"
     assert "\n" not in result.letter.claim_name
+
+
+def test_every_kind_of_entry_is_named_for_staff():
+    assert set(ENTRY_KINDS) == set(EntryKind)

@@ -1,7 +1,7 @@
 import json
 
 from imprimfip.intake.sidecar import Recipient, parse, sidecar_name
-from imprimfip.outputs.notes_fr import Reason
+from imprimfip.notes_fr import Reason
 
 
 def encode(document: object) -> bytes:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from imprimfip.config.model import FlowConfig
+from imprimfip.letter_lines import Line
 from imprimfip.outputs.report_csv import FILE_NAME, HEADERS, Reports, render
-from imprimfip.tracking.letters import Line
 
 DEPOSIT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ import pytest
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
+from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
-from imprimfip.outputs.statuspage.server import StatusPage
 from imprimfip.tracking import finality as f
 from imprimfip.tracking.letters import overview
 from imprimfip.tracking.schedule import Timing

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from imprimfip.exitcodes import ExitCode
 from imprimfip.sandbox import cli
 from imprimfip.sandbox.settings import Faults
-from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.contract import httpx_response_hook
 from tests.sandbox.helpers import PASSWORD, USER, api_headers, submit
 

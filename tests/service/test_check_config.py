@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from imprimfip.config import load_config
+from imprimfip.exitcodes import ExitCode
 from imprimfip.service.checks import (
     FolderProbe,
-    Outcome,
+    Result,
     flow_checks,
     ledger_check,
     secret_checks,
 )
-from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 
 FLOW = ("spool", "courrier")
@@ -45,7 +45,7 @@ def lines(output: str) -> dict[str, tuple[str, str]]:
     found = {}
     for line in output.splitlines():
         outcome, _, rest = line.partition("  ")
-        if outcome.strip() in {o.value for o in Outcome}:
+        if outcome.strip() in {o.value for o in Result}:
             name, _, detail = rest.strip().partition(": ")
             found[name] = (outcome.strip(), detail)
     return found
@@ -213,7 +213,7 @@ def test_a_ledger_on_a_network_share_fails():
     check = ledger_check(
         Path("/mnt/nas/state/ledger.sqlite3"), probe("/mnt/nas/state"), True, True, "uid 998"
     )
-    assert check.outcome is Outcome.FAIL
+    assert check.result is Result.FAIL
     assert "network filesystem" in check.detail
     assert "/var/lib/imprimfip" in check.detail
 
@@ -221,9 +221,9 @@ def test_a_ledger_on_a_network_share_fails():
 def test_something_standing_where_a_folder_should_be_is_named():
     blocked = probe("/srv/f/done", exists=False, usable=False, device=None, blocker="x")
     [folders, filesystem] = flow_checks("f", [probe("/srv/f/inbox"), blocked], "uid 998")
-    assert folders.outcome is Outcome.FAIL
+    assert folders.result is Result.FAIL
     assert folders.detail == "x: remove or rename what stands there"
-    assert filesystem.outcome is Outcome.OK
+    assert filesystem.result is Result.OK
 
 
 def test_an_empty_optional_secret_is_a_warning(tmp_path, monkeypatch):
@@ -242,6 +242,6 @@ def test_an_empty_optional_secret_is_a_warning(tmp_path, monkeypatch):
         "secret api.password",
         'secret flows[0] ("courrier").notify.email.password',
     }
-    assert found["secret api.password"].outcome is Outcome.WARN
+    assert found["secret api.password"].result is Result.WARN
     assert "optional = true" in found["secret api.password"].detail
-    assert found['secret flows[0] ("courrier").notify.email.password'].outcome is Outcome.OK
+    assert found['secret flows[0] ("courrier").notify.email.password'].result is Result.OK

@@ -11,8 +11,8 @@ import sys
 import httpx
 
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE
+from imprimfip.exitcodes import ExitCode
 from imprimfip.ledger import Ledger
-from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until

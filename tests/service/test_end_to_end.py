@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until

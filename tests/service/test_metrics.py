@@ -50,7 +50,7 @@ def test_metrics_count_letters_calls_and_inbox_state(tmp_path, sandbox, start_da
     found = samples(url)
     assert found[("imprimfip_api_calls_total", (("operation", "submit"), ("status", "200")))] == 1
     deposited = (("flow", "courrier"), ("outcome", "deposited"))
-    assert found[("imprimfip_letters_filed_total", deposited)] == 1
+    assert found[("imprimfip_letters_decided_total", deposited)] == 1
     assert found[("imprimfip_inbox_available", (("flow", "courrier"),))] == 1
     assert found[("imprimfip_paused", ())] == 0
     assert found[("imprimfip_budget_limit", ())] == 480

@@ -11,8 +11,8 @@ import pytest
 
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.service.daemon import check_ledger_location
-from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 
 

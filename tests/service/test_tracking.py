@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from imprimfip.exitcodes import ExitCode
 from imprimfip.outputs.report_csv import FILE_NAME
-from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until

@@ -17,7 +17,7 @@ import pytest
 
 from imprimfip.config import load_config
 from imprimfip.config.model import IntakeConfig
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"

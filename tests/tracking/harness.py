@@ -19,7 +19,7 @@ from imprimfip.api.models import Submission
 from imprimfip.config import Config, load_config
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History
-from imprimfip.tracking.notify import Notifier
+from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.poller import Poller, utc_now
 from tests.fixtures.sandbox import Sandbox
 from tests.fixtures.waiting import async_wait_until

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from imprimfip import reports_fr
 from imprimfip.ledger.history import WHOLE_FILE, Status, Tracked
+from imprimfip.letter_lines import Attention
 from imprimfip.tracking import finality as f
-from imprimfip.tracking import messages_fr
 from imprimfip.tracking.alerts import AlertKind, alerts_for, body
-from imprimfip.tracking.letters import Attention
 from imprimfip.tracking.schedule import Timing
 from tests.tracking.replay import DEPOSIT
 
@@ -107,9 +107,9 @@ def test_a_mono_document_letter_is_named_without_its_reference_a_multi_document_
 
 def test_every_alert_kind_and_every_reason_for_attention_has_its_french_words():
     for kind in AlertKind:
-        subject = messages_fr.alert_subject(kind, "lettre.pdf")
+        subject = reports_fr.alert_subject(kind, "lettre.pdf")
         assert subject.startswith("[IMPRIM'FIP] ") and subject.endswith(" : lettre.pdf")
-        what = messages_fr.letter_name("lettre.pdf", "")
-        text = messages_fr.alert_text(kind, what=what, status="", message="", deposited=DEPOSIT)
+        what = reports_fr.letter_name("lettre.pdf", "")
+        text = reports_fr.alert_text(kind, what=what, status="", message="", deposited=DEPOSIT)
         assert what in text
-    assert set(messages_fr.ATTENTION_LABELS) == set(Attention)
+    assert set(reports_fr.ATTENTION_LABELS) == set(Attention)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+from imprimfip import reports_fr
 from imprimfip.ledger import Letter, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, Status, Tracked
 from imprimfip.tracking import finality as f
-from imprimfip.tracking import messages_fr
 from imprimfip.tracking.letters import lines_of
 from imprimfip.tracking.schedule import Timing
 from tests.tracking.replay import DEPOSIT
@@ -57,7 +57,7 @@ def statuses(file: str, **documents: str) -> dict[str, Status]:
 
 def test_a_letter_not_analysed_yet_reads_as_received_at_its_deposit():
     [line] = lines_of(letter(), tracked(), {}, [], Timing())
-    assert (line.status, line.status_date, line.attention) == (messages_fr.RECEIVED, DEPOSIT, None)
+    assert (line.status, line.status_date, line.attention) == (reports_fr.RECEIVED, DEPOSIT, None)
     assert line.followed
 
 
@@ -93,7 +93,7 @@ def test_why_a_letter_needs_attention():
 
 def test_an_uncertain_deposit_and_a_letter_no_longer_followed():
     [uncertain] = lines_of(letter(LetterState.UNCERTAIN), None, {}, [], Timing())
-    assert (uncertain.status, uncertain.attention) == (messages_fr.UNCERTAIN, "uncertain")
+    assert (uncertain.status, uncertain.attention) == (reports_fr.UNCERTAIN, "uncertain")
     [given_up] = lines_of(
         letter(), tracked(Ended.HORIZON), statuses(f.SUBMITTED, **{REF: f.WAITING}), [], Timing()
     )
@@ -111,7 +111,7 @@ def test_a_letter_refused_before_deposit_is_listed_for_staff_to_fix():
         updated_at=DEPOSIT.isoformat(),
     )
     [line] = lines_of(refused, None, {}, [], Timing())
-    assert (line.status, line.attention) == (messages_fr.REFUSED_BEFORE, "rejected")
+    assert (line.status, line.attention) == (reports_fr.REFUSED_BEFORE, "rejected")
     assert line.message == "Ce fichier n'est pas un PDF."
     assert line.status_date == DEPOSIT
     assert not line.followed

@@ -2,10 +2,10 @@
 
 import pytest
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.address import block_problems, split_address
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.report import ExtractedAddress
-from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 
 RULES = ValidationRules()

@@ -4,9 +4,9 @@ import io
 
 from pypdf import PdfReader
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.fonts import font_name, is_embedded
-from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 
 RULES = ValidationRules()

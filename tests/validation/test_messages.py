@@ -2,8 +2,8 @@
 
 import pytest
 
+from imprimfip.config.rules import ALL_CODES
 from imprimfip.validation import messages_fr
-from imprimfip.validation.rules import ALL_CODES
 
 SAMPLE_DETAILS = {
     "not_pdf": {"kind": "html"},

@@ -4,8 +4,8 @@ import pytest
 from reportlab.lib.pagesizes import landscape
 from reportlab.lib.units import mm
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
-from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 
 RULES = ValidationRules()

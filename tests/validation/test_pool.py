@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable, _Worker
-from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 from tests.fixtures.waiting import wait_until
 

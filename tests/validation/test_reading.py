@@ -4,11 +4,11 @@ import pytest
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import RectangleObject
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import check
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.document import classify
 from imprimfip.validation.report import Report
-from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
 
 RULES = ValidationRules()

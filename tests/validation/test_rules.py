@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from imprimfip.config import load_config
+from imprimfip.config.rules import ALL_CODES, ALWAYS_ERRORS, ValidationRules
 from imprimfip.errors import ConfigError
-from imprimfip.validation.rules import ALL_CODES, ALWAYS_ERRORS, ValidationRules
 
 FLOW = """
 [api]

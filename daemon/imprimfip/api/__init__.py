@@ -4,7 +4,7 @@
 - `models`: the requests and answers, written from the spec;
 - `payload`: the multipart body of a submission (JSON part or flattened form fields);
 - `classify`: every answer or httpx exception into one of `imprimfip.errors`' classes;
-- `retry`: what is retried and after how long;
+- `backoff`: waiting after a fault: a call retried, every call or every sender paused;
 - `budget`: the subscription's rate budget shared by uploads and polls;
 - `auth`: headers, the OAuth token, the TLS context (the only reader of secrets);
 - `transport`: whether a request body may have left, for `classify`;

@@ -111,7 +111,6 @@ class Budget:
         self,
         calls_per_minute: int = 480,
         poll_share: float = 0.04,
-        throttle_pause_s: float = 60.0,
         *,
         window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
@@ -119,14 +118,13 @@ class Budget:
         """`window_s` is 60 in production; tests shrink it to measure whole windows fast.
         `clock` must be the event loop's clock (monotonic) for waits to be right."""
         self.window = RateWindow(calls_per_minute, poll_share, window_s)
-        self.throttle_pause_s = throttle_pause_s
         self._clock = clock
         self._queues: dict[Kind, deque[asyncio.Future[None]]] = {k: deque() for k in KINDS}
         self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_config(cls, config: BudgetConfig) -> Budget:
-        return cls(config.calls_per_minute, config.poll_share, config.throttle_pause_s)
+        return cls(config.calls_per_minute, config.poll_share)
 
     @property
     def level(self) -> int:
@@ -154,11 +152,9 @@ class Budget:
                 self._queues[kind].remove(future)
                 self._pump()
 
-    def pause(self, seconds: float | None = None) -> None:
-        """Make every caller wait `seconds` (after a 429: its Retry-After, else the
-        configured throttle pause)."""
-        delay = self.throttle_pause_s if seconds is None else max(0.0, seconds)
-        self.window.pause(self._clock(), delay)
+    def pause(self, seconds: float) -> None:
+        """Make every caller wait `seconds` (after a 429: `backoff.throttle_wait`)."""
+        self.window.pause(self._clock(), max(0.0, seconds))
         self._pump()
 
     def _pump(self) -> None:

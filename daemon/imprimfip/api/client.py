@@ -2,7 +2,7 @@
 
 Every call goes through `_call`: it draws from the rate budget, builds the headers, sends,
 logs, turns the ending into a typed answer or one of the daemon's errors (`classify`), and
-retries only what `retry.retryable` allows. Nothing above this package sees httpx.
+retries only what `backoff.retryable` allows. Nothing above this package sees httpx.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import structlog
 
+from imprimfip import notes_fr
 from imprimfip.api.auth import Credentials, RequestIds, tls_context
+from imprimfip.api.backoff import RetryPolicy, next_delay, throttle_wait
 from imprimfip.api.budget import Budget, Kind
 from imprimfip.api.classify import HttpAnswer, Operation, classify
 from imprimfip.api.models import FileStatusReport, Submission, SubmissionAccepted
 from imprimfip.api.payload import Encoding, multipart
 from imprimfip.api.probe import candidate_refs
-from imprimfip.api.retry import RetryPolicy, next_delay, throttle_wait
 from imprimfip.api.transport import WatchingTransport, watch
 from imprimfip.config.model import ApiConfig
 from imprimfip.errors import (
@@ -60,10 +61,6 @@ Parse = Callable[[object], T]
 # Enough for a request in flight for the default connect and request timeouts.
 DEFAULT_PROBE_CALLS = 150
 SUBMISSION_FAILED = "Erreur"
-SUBMISSION_FAILED_UNEXPLAINED = (
-    "IMPRIM'FIP a refusé le fichier au dépôt sans en donner la raison : vérifiez qu'il "
-    "s'ouvre correctement, puis déposez-le de nouveau."
-)
 HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict)
 
 
@@ -153,7 +150,7 @@ class ImprimFipClient:
             "submit", "upload", build, SubmissionAccepted.from_json, hooks
         )
         if accepted.status == SUBMISSION_FAILED:
-            message = accepted.status_message or SUBMISSION_FAILED_UNEXPLAINED
+            message = accepted.status_message or notes_fr.REFUSED_WITHOUT_REASON
             raise LetterRejected(ApiErrorDetail(200, None, message, ids.correlation_id))
         return accepted
 
@@ -228,7 +225,7 @@ class ImprimFipClient:
         parse: Parse[T],
         hooks: AttemptHooks | None = None,
     ) -> tuple[T, RequestIds]:
-        """One call with its retries: only what `retry.retryable` allows, and one repeat
+        """One call with its retries: only what `backoff.retryable` allows, and one repeat
         after the bearer token was refused and renewed."""
         first = self._clock()
         attempt = 1

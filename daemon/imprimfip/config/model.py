@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.config.secrets import SecretValue
 from imprimfip.frozen import FrozenModel
-from imprimfip.validation.rules import ValidationRules
 
 Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
 SendingType = Literal["STD", "LRE", "LRAR"]

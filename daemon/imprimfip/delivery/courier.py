@@ -1,7 +1,7 @@
 """One claimed letter, from processing/ to IMPRIM'FIP and into done/ or error/.
 
 Each step writes its state to the ledger before the side effect it announces (DESIGN,
-"The life of a letter"); `finish` replays the side effect of a decided state, so a restart
+"The life of a letter"); `file` replays the side effect of a decided state, so a restart
 at any instant completes what was decided and never decides twice.
 """
 
@@ -11,18 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from imprimfip import crashpoints
+from imprimfip import crashpoints, notes_fr
+from imprimfip.api.backoff import Pause
 from imprimfip.api.client import ImprimFipClient
-from imprimfip.delivery import filer, submission
-from imprimfip.delivery.filer import Station
-from imprimfip.delivery.pause import Pause
+from imprimfip.delivery import filing, submission
+from imprimfip.delivery.flow import Flow
 from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import moment, now_iso
-from imprimfip.metrics import FILED, PAUSES, VALIDATION_SECONDS
-from imprimfip.outputs import filing, notes_fr
+from imprimfip.metrics import LETTERS_DECIDED, PAUSES, VALIDATION_SECONDS
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
@@ -33,9 +32,9 @@ log = structlog.get_logger(__name__)
 LATE_ARRIVAL_S = 5.0
 
 
-def letter_log(station: Station, letter: Letter) -> structlog.stdlib.BoundLogger:
+def letter_log(flow: Flow, letter: Letter) -> structlog.stdlib.BoundLogger:
     """A logger that names the letter in every event: flow, file name, sha256 prefix."""
-    return log.bind(flow=station.flow.name, file=letter.name, sha256=(letter.sha256 or "")[:12])
+    return log.bind(flow=flow.config.name, file=letter.name, sha256=(letter.sha256 or "")[:12])
 
 
 class _Attempt:
@@ -96,7 +95,7 @@ class Courier:
         self._username = username
         self._request_timeout_s = request_timeout_s
 
-    async def deliver(self, station: Station, claimed: Claimed) -> None:
+    async def deliver(self, flow: Flow, claimed: Claimed) -> None:
         """Validate and deposit a freshly claimed letter, then file it.
 
         Runs in the letter's own task: what it binds to the log context (flow, file,
@@ -104,74 +103,74 @@ class Courier:
         """
         letter = claimed.letter
         structlog.contextvars.bind_contextvars(
-            flow=station.flow.name, file=letter.name, sha256=(letter.sha256 or "")[:12]
+            flow=flow.config.name, file=letter.name, sha256=(letter.sha256 or "")[:12]
         )
-        recipient = self._recipient(station, claimed)
+        recipient = self._recipient(flow, claimed)
         if isinstance(recipient, notes_fr.Reason):
-            self.reject(station, letter, [recipient])
+            self.reject(flow, letter, [recipient])
             return
-        reasons = self._duplicate(station, letter)
+        reasons = self._duplicate(flow, letter)
         if reasons:
-            self.reject(station, letter, reasons)
+            self.reject(flow, letter, reasons)
             return
-        with VALIDATION_SECONDS.labels(station.flow.name).time():
+        with VALIDATION_SECONDS.labels(flow.config.name).time():
             report = await self.validator.check(
                 claimed.data,
-                station.flow.validation,
-                want_address=station.flow.sending_type == "LRAR" and recipient.address is None,
+                flow.config.validation,
+                want_address=flow.config.sending_type == "LRAR" and recipient.address is None,
             )
         if report.unchecked:
             # A bug of ours stopped a rule: the letter is not to blame, nor fully checked.
-            letter_log(station, letter).error("validation_incomplete", rules=report.unchecked)
+            letter_log(flow, letter).error("validation_incomplete", rules=report.unchecked)
             return
-        reasons = self._refusals(station, report, recipient)
+        reasons = self._refusals(flow, report, recipient)
         if reasons:
-            self.reject(station, letter, reasons)
+            self.reject(flow, letter, reasons)
             return
-        await self._send(station, claimed, report, recipient)
+        await self._send(flow, claimed, report, recipient)
 
     @staticmethod
-    def _recipient(station: Station, claimed: Claimed) -> sidecar.Recipient | notes_fr.Reason:
+    def _recipient(flow: Flow, claimed: Claimed) -> sidecar.Recipient | notes_fr.Reason:
         raw = claimed.sidecar
         if raw is None:
-            if station.flow.sending_type == "LRE":
+            if flow.config.sending_type == "LRE":
                 return sidecar.missing_for_lre(claimed.letter.name)
             return sidecar.Recipient()
         recipient = sidecar.parse(raw)
         if (
             isinstance(recipient, sidecar.Recipient)
-            and station.flow.sending_type == "LRE"
+            and flow.config.sending_type == "LRE"
             and recipient.information is None
         ):
             return sidecar.missing_for_lre(claimed.letter.name)
         return recipient
 
-    def _duplicate(self, station: Station, letter: Letter) -> list[notes_fr.Reason]:
-        if station.flow.allow_duplicates or letter.sha256 is None:
+    def _duplicate(self, flow: Flow, letter: Letter) -> list[notes_fr.Reason]:
+        if flow.config.allow_duplicates or letter.sha256 is None:
             return []
-        window = timedelta(days=station.flow.duplicate_window_days)
-        earlier = self.ledger.earlier_deposit(station.flow.name, letter.sha256, window)
+        window = timedelta(days=flow.config.duplicate_window_days)
+        earlier = self.ledger.earlier_deposit(flow.config.name, letter.sha256, window)
         if earlier is None or earlier.id == letter.id:
             return []
         return [notes_fr.duplicate(earlier.name, moment(earlier.updated_at), earlier.internal_ref)]
 
     @staticmethod
     def _refusals(
-        station: Station, report: Report, recipient: sidecar.Recipient
+        flow: Flow, report: Report, recipient: sidecar.Recipient
     ) -> list[notes_fr.Reason]:
         reasons = [
             notes_fr.Reason(f.code, f.message, f.page)
             for f in report.findings
             if f.severity == "error"
         ]
-        lrar = station.flow.sending_type == "LRAR"
+        lrar = flow.config.sending_type == "LRAR"
         if not reasons and lrar and recipient.address is None and report.address is None:
             reasons.append(notes_fr.address_unreadable())
         return reasons
 
     async def _send(
         self,
-        station: Station,
+        flow: Flow,
         claimed: Claimed,
         report: Report,
         recipient: sidecar.Recipient,
@@ -180,13 +179,13 @@ class Courier:
         letter = claimed.letter
         name = submission.submit_name(letter.name, letter.id)
         request = submission.build(
-            station.flow, name, claimed.data, station.annexes, report=report, recipient=recipient
+            flow.config, name, claimed.data, flow.annexes, report=report, recipient=recipient
         )
-        logger = letter_log(station, letter)
+        logger = letter_log(flow, letter)
         while True:
             await self.pause.wait_open()
-            if changed_since_claim(station.folders, claimed):
-                self.reject(station, letter, [notes_fr.changed_after_claim()])
+            if changed_since_claim(flow.folders, claimed):
+                self.reject(flow, letter, [notes_fr.changed_after_claim()])
                 return
             self.sending.add(letter.id)
             try:
@@ -207,7 +206,7 @@ class Courier:
             except LetterRejected as refusal:
                 logger.warning("deposit_refused", message=refusal.detail.message)
                 self.reject(
-                    station,
+                    flow,
                     self.ledger.get(letter.id),
                     [notes_fr.api_rejected(refusal.detail.message)],
                     http_status=refusal.detail.http_status,
@@ -220,26 +219,26 @@ class Courier:
                     correlation_id=unknown.detail.correlation_id,
                 )
                 letter = self.ledger.move(letter.id, LetterState.UNCERTAIN, {"error": str(unknown)})
-                await self.settle(station, letter)
+                await self.settle(flow, letter)
                 return
             finally:
                 self.sending.discard(letter.id)
             self.pause.recovered()
             warnings = [f.code for f in report.findings if f.severity == "warning"]
-            self._accept(station, letter, accepted.internal_ref, accepted.status, warnings)
+            self._accept(flow, letter, accepted.internal_ref, accepted.status, warnings)
             logger.info("deposited", internal_ref=accepted.internal_ref, pages=report.pages)
             return
 
     def _accept(
         self,
-        station: Station,
+        flow: Flow,
         letter: Letter,
         internal_ref: str,
         status: str,
         warnings: list[str],
     ) -> None:
         now = datetime.now(UTC)
-        target = filing.done_target(station.folders, letter.name, now.astimezone())
+        target = filing.done_target(flow.folders, letter.name, now.astimezone())
         letter = self.ledger.move(
             letter.id,
             LetterState.DEPOSITED,
@@ -248,14 +247,14 @@ class Courier:
             final_path=str(target),
         )
         crashpoints.reached("deposit.row_written")
-        FILED.labels(station.flow.name, LetterState.DEPOSITED).inc()
-        self.finish(station, letter)
+        LETTERS_DECIDED.labels(flow.config.name, LetterState.DEPOSITED).inc()
+        self.file(flow, letter)
 
     def reject(
-        self, station: Station, letter: Letter, reasons: list[notes_fr.Reason], **facts: object
+        self, flow: Flow, letter: Letter, reasons: list[notes_fr.Reason], **facts: object
     ) -> None:
         """Decide that a letter goes to error/ with `reasons`, then do it."""
-        target = filing.error_target(station.folders, letter.name)
+        target = filing.error_target(flow.folders, letter.name)
         letter = self.ledger.move(
             letter.id,
             LetterState.REJECTED,
@@ -264,12 +263,12 @@ class Courier:
             reason="\n".join(r.message for r in reasons),
             final_path=str(target),
         )
-        letter_log(station, letter).warning("letter_rejected", codes=[r.code for r in reasons])
+        letter_log(flow, letter).warning("letter_rejected", codes=[r.code for r in reasons])
         crashpoints.reached("reject.row_written")
-        FILED.labels(station.flow.name, LetterState.REJECTED).inc()
-        self.finish(station, letter)
+        LETTERS_DECIDED.labels(flow.config.name, LetterState.REJECTED).inc()
+        self.file(flow, letter)
 
-    async def settle(self, station: Station, letter: Letter) -> None:
+    async def settle(self, flow: Flow, letter: Letter) -> None:
         """Find an uncertain deposit again; if it is not found, hold it for a person.
 
         Never resends: a letter whose deposit cannot be found may still have been received.
@@ -281,34 +280,34 @@ class Courier:
         until = min(datetime.now(UTC), since + in_flight)
         try:
             found = await self.client.find_submission(
-                letter.submit_name, station.flow.on_behalf_of or self._username, since, until
+                letter.submit_name, flow.config.on_behalf_of or self._username, since, until
             )
         except SystemFault as fault:
             self.pause.trip(fault)
-            letter_log(station, letter).warning(
-                "uncertain_probe_failed", fault=type(fault).__name__
-            )
+            letter_log(flow, letter).warning("uncertain_probe_failed", fault=type(fault).__name__)
             return
         except OutcomeUnknown as unprovable:
             # Too many seconds to probe within the budget: a person checks instead.
-            letter_log(station, letter).warning("uncertain_not_probed", reason=str(unprovable))
+            letter_log(flow, letter).warning("uncertain_not_probed", reason=str(unprovable))
             found = None
         if found is not None:
-            letter_log(station, letter).info("uncertain_found", internal_ref=found.internal_ref)
-            self._accept(station, letter, found.internal_ref, found.status, [])
+            letter_log(flow, letter).info("uncertain_found", internal_ref=found.internal_ref)
+            self._accept(flow, letter, found.internal_ref, found.status, [])
             return
-        target = filing.error_target(station.folders, letter.name)
+        target = filing.error_target(flow.folders, letter.name)
         letter = self.ledger.update(
             letter.id,
             final_path=str(target),
             reason_code="uncertain",
             reason=notes_fr.uncertain(since, letter.submit_name).message,
         )
-        letter_log(station, letter).error(
+        letter_log(flow, letter).error(
             "uncertain_held_for_a_person", submit_name=letter.submit_name
         )
-        FILED.labels(station.flow.name, LetterState.UNCERTAIN).inc()
-        self.finish(station, letter)
+        LETTERS_DECIDED.labels(flow.config.name, LetterState.UNCERTAIN).inc()
+        self.file(flow, letter)
 
-    def finish(self, station: Station, letter: Letter) -> None:
-        filer.finish(self.ledger, station, letter)
+    def file(self, flow: Flow, letter: Letter) -> None:
+        """Put a decided letter where the ledger says (done/ or error/), with its receipt
+        or note."""
+        filing.file_letter(self.ledger, flow, letter)

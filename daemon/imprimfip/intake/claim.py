@@ -12,6 +12,7 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from imprimfip import crashpoints
@@ -50,38 +51,51 @@ class Claimed:
         return None if self.letter.sidecar is None else self.letter.sidecar.encode("utf-8")
 
 
+class EntryKind(StrEnum):
+    """What an inbox entry is when it is not a plain file of its own (`notes_fr` names it
+    for staff)."""
+
+    SYMLINK = "symlink"
+    DIRECTORY = "directory"
+    FIFO = "fifo"
+    DEVICE = "device"
+    SPECIAL = "special"
+    HARD_LINK = "hard_link"
+    REPLACED = "replaced"
+
+
 @dataclass(frozen=True)
 class NotRegular:
     """Something that is not a plain file (link, folder, FIFO...), moved into processing/."""
 
     letter: Letter
-    kind: str
+    kind: EntryKind
 
 
 _KINDS = (
-    (stat.S_ISLNK, "lien symbolique (raccourci)"),
-    (stat.S_ISDIR, "dossier"),
-    (stat.S_ISFIFO, "tube nommé (FIFO)"),
-    (stat.S_ISCHR, "périphérique"),
-    (stat.S_ISBLK, "périphérique"),
+    (stat.S_ISLNK, EntryKind.SYMLINK),
+    (stat.S_ISDIR, EntryKind.DIRECTORY),
+    (stat.S_ISFIFO, EntryKind.FIFO),
+    (stat.S_ISCHR, EntryKind.DEVICE),
+    (stat.S_ISBLK, EntryKind.DEVICE),
 )
 
 
-def _kind(mode: int, links: int) -> str | None:
-    """French name of what an entry is, or None for a regular file with a single link."""
+def _kind(mode: int, links: int) -> EntryKind | None:
+    """What an entry is, or None for a regular file with a single link."""
     for test, kind in _KINDS:
         if test(mode):
             return kind
     if not stat.S_ISREG(mode):
-        return "fichier spécial"
+        return EntryKind.SPECIAL
     if links > 1:
-        return "lien physique vers un fichier situé ailleurs"
+        return EntryKind.HARD_LINK
     return None
 
 
-def read_regular(path: Path, limit: int) -> tuple[bytes, Snapshot] | str:
-    """The bytes of `path` (at most `limit` + 1) and what it looked like once read, or the
-    French kind of a non-regular entry."""
+def read_regular(path: Path, limit: int) -> tuple[bytes, Snapshot] | EntryKind:
+    """The bytes of `path` (at most `limit` + 1) and what it looked like once read, or what
+    the entry is when it is not a regular file."""
     before = os.lstat(path)
     kind = _kind(before.st_mode, before.st_nlink)
     if kind is not None:
@@ -90,7 +104,7 @@ def read_regular(path: Path, limit: int) -> tuple[bytes, Snapshot] | str:
     try:
         opened = os.fstat(fd)
         if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
-            return "fichier remplacé pendant la lecture"
+            return EntryKind.REPLACED
         kind = _kind(opened.st_mode, opened.st_nlink)
         if kind is not None:
             return kind
@@ -127,7 +141,7 @@ def claim(
         return None
     crashpoints.reached("claim.renamed")
     content = read_regular(target, limit)
-    if isinstance(content, str):
+    if isinstance(content, EntryKind):
         return NotRegular(letter, content)
     data, snapshot = content
     letter = ledger.update(
@@ -152,7 +166,7 @@ def _claim_sidecar(folders: FlowFolders, raw_name: str, claim_name: str) -> str 
     except FileNotFoundError:
         return None
     content = read_regular(target, MAX_SIDECAR_BYTES)
-    if isinstance(content, str):
+    if isinstance(content, EntryKind):
         return None
     return content[0].decode("utf-8", errors="replace")
 
@@ -163,7 +177,7 @@ def reread(
     """After a restart, read a claimed letter from processing/ again."""
     assert letter.claim_name is not None
     content = read_regular(folders.processing / letter.claim_name, limit)
-    if isinstance(content, str):
+    if isinstance(content, EntryKind):
         return NotRegular(letter, content)
     data, snapshot = content
     sha256 = hashlib.sha256(data).hexdigest()

@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Any
 
 from imprimfip.api.models import RecipientAddress, RecipientInformation
-from imprimfip.outputs.notes_fr import Reason
+from imprimfip.notes_fr import Reason
 
 MAX_SIDECAR_BYTES = 64 * 1024
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -20,9 +20,9 @@ import structlog
 
 from imprimfip import dates_fr
 from imprimfip.config.model import FlowConfig
-from imprimfip.outputs.moves import write_atomic
-from imprimfip.tracking.letters import Line
-from imprimfip.tracking.messages_fr import SENDING_TYPES
+from imprimfip.letter_lines import Line
+from imprimfip.moves import write_atomic
+from imprimfip.reports_fr import SENDING_TYPES
 
 log = structlog.get_logger(__name__)
 

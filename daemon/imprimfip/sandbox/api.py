@@ -11,12 +11,12 @@ from typing import Any
 from aiohttp import web
 
 from imprimfip.sandbox.answers import Code, Refusal, service_iso
-from imprimfip.sandbox.checks import problems
 from imprimfip.sandbox.documents import business_references
 from imprimfip.sandbox.faults import after_accept, before_accept
 from imprimfip.sandbox.life import plan_life, status_at
 from imprimfip.sandbox.registry import Submission, free_internal_ref
 from imprimfip.sandbox.runtime import SANDBOX, Sandbox
+from imprimfip.sandbox.submission_checks import problems
 from imprimfip.sandbox.upload import Upload, read_upload
 
 SENDING_LABELS = {

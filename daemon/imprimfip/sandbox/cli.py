@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
+from enum import IntEnum
 from pathlib import Path
 
 from imprimfip.sandbox.server import serve
 from imprimfip.sandbox.settings import Faults, SandboxSettings, rate_fields
-from imprimfip.service.exitcodes import ExitCode
 
 _DEFAULTS = SandboxSettings()
+
+
+class ExitCode(IntEnum):
+    """The same statuses as `imprimfip`'s (README, "Commands"), kept here because the
+    emulator imports nothing of the daemon."""
+
+    OK = os.EX_OK
+    FAILED = 1
+    USAGE = 2
+    CONFIG = os.EX_CONFIG
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -28,10 +28,10 @@ from imprimfip.errors import (
     ConfigError,
     UnknownFile,
 )
+from imprimfip.exitcodes import ExitCode
 from imprimfip.intake.mounts import is_network
 from imprimfip.service import checks, logs
-from imprimfip.service.checks import Check, Outcome
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.service.checks import Check, Result
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
 
 # A reference in IMPRIM'FIP's format that no deposit can have: dated before the service.
@@ -63,7 +63,7 @@ def _system_fault(name: str, api: ApiConfig, error: ApiError) -> Check:
         )
     else:
         what = f"unexpected answer from {api.base_url} ({_answer(error)})"
-    return Check(name, Outcome.FAIL, what)
+    return Check(name, Result.FAIL, what)
 
 
 async def _health(client: ImprimFipClient, api: ApiConfig) -> Check:
@@ -75,10 +75,10 @@ async def _health(client: ImprimFipClient, api: ApiConfig) -> Check:
             if api.oauth is not None
             else "check [api] jwt_assertion, or ask DGFiP whether this server may call the API"
         )
-        return Check("api health", Outcome.FAIL, f"refused ({_answer(error)}): {fix}")
+        return Check("api health", Result.FAIL, f"refused ({_answer(error)}): {fix}")
     except ApiError as error:
         return _system_fault("api health", api, error)
-    return Check("api health", Outcome.OK, f"{api.base_url}/etatSante answers: {message}")
+    return Check("api health", Result.OK, f"{api.base_url}/etatSante answers: {message}")
 
 
 async def _credentials(client: ImprimFipClient, api: ApiConfig) -> Check:
@@ -90,14 +90,14 @@ async def _credentials(client: ImprimFipClient, api: ApiConfig) -> Check:
     except ApiAuthFailed as error:
         return Check(
             name,
-            Outcome.FAIL,
+            Result.FAIL,
             f'IMPRIM\'FIP refused user "{api.username}" ({_answer(error)}): check [api] '
             "username and the password in its source (for the service: the credential "
             "imprimfip-password), as declared to IMPRIM'FIP",
         )
     except ApiError as error:
         return _system_fault(name, api, error)
-    return Check(name, Outcome.OK, f'user "{api.username}" is accepted')
+    return Check(name, Result.OK, f'user "{api.username}" is accepted')
 
 
 async def api_checks(api: ApiConfig) -> list[Check]:
@@ -106,10 +106,10 @@ async def api_checks(api: ApiConfig) -> list[Check]:
         client = ImprimFipClient.from_config(api.model_copy(update={"max_attempts": 1}))
     except ConfigError as error:
         problems = "; ".join(problem.message for problem in error.problems)
-        return [Check("api", Outcome.FAIL, problems)]
+        return [Check("api", Result.FAIL, problems)]
     async with client:
         health = await _health(client, api)
-        if health.outcome is Outcome.FAIL:
+        if health.result is Result.FAIL:
             return [health]
         return [health, await _credentials(client, api)]
 
@@ -138,13 +138,13 @@ def run(args: argparse.Namespace) -> int:
     logs.configure("error", "auto")
     flows = ", ".join(flow.name for flow in config.flows)
     found = [
-        Check("config", Outcome.OK, f"{config.source} is valid (flows: {flows})"),
+        Check("config", Result.OK, f"{config.source} is valid (flows: {flows})"),
         *machine_checks(config),
         *asyncio.run(api_checks(config.api)),
     ]
     for check in found:
         print(check.line())
-    failed = [check for check in found if check.outcome is Outcome.FAIL]
+    failed = [check for check in found if check.result is Result.FAIL]
     if failed:
         print(f"{len(failed)} of {len(found)} checks failed: fix them, then run this again.")
         return ExitCode.FAILED

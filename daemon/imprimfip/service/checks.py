@@ -1,6 +1,6 @@
 """What `imprimfip check-config` checks on this machine: secrets, flow folders, the ledger.
 
-Each check ends as one `Check`: a name, an outcome and one sentence saying what was found
+Each check ends as one `Check`: a name, a result and one sentence saying what was found
 and, when it is wrong, what to do. The probes (`probe_folder`, `is_network`) gather plain
 data; the judgements below are pure functions of it, so every message is tested without
 building a broken machine. Nothing is created or changed: the checks only look.
@@ -23,7 +23,7 @@ from imprimfip.folders import FlowFolders
 MODES = "see systemd/imprimfip.tmpfiles.conf for the owners and modes"
 
 
-class Outcome(StrEnum):
+class Result(StrEnum):
     OK = "ok"
     WARN = "warn"
     FAIL = "FAIL"
@@ -32,11 +32,11 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Check:
     name: str
-    outcome: Outcome
+    result: Result
     detail: str
 
     def line(self) -> str:
-        return f"{self.outcome:<4}  {self.name}: {self.detail}"
+        return f"{self.result:<4}  {self.name}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def user_check(uid: int) -> list[Check]:
     return [
         Check(
             "user",
-            Outcome.WARN,
+            Result.WARN,
             "running as root, who may write anywhere: run it as the service user to check "
             "the folders' permissions (README, 'Run it as a service')",
         )
@@ -112,12 +112,12 @@ def secret_checks(config: Config) -> list[Check]:
     checks = []
     for key, secret in _secrets(config, ""):
         if secret:
-            checks.append(Check(f"secret {key}", Outcome.OK, "present"))
+            checks.append(Check(f"secret {key}", Result.OK, "present"))
         else:
             checks.append(
                 Check(
                     f"secret {key}",
-                    Outcome.WARN,
+                    Result.WARN,
                     "empty (optional = true): only the emulator accepts that; in production "
                     "set it, or remove the key if it is not needed",
                 )
@@ -142,21 +142,21 @@ def flow_checks(name: str, probes: list[FolderProbe], user: str) -> list[Check]:
     """Every folder of the flow usable, and all of them on one filesystem."""
     problems = [p for p in (_folder_problem(probe, user) for probe in probes) if p]
     if problems:
-        folders = Check(f'flow "{name}" folders', Outcome.FAIL, "; ".join(problems))
+        folders = Check(f'flow "{name}" folders', Result.FAIL, "; ".join(problems))
     else:
         created = [probe.path.name for probe in probes if not probe.exists]
         note = f" ({', '.join(created)} will be created at start)" if created else ""
-        folders = Check(f'flow "{name}" folders', Outcome.OK, f"writable{note}")
+        folders = Check(f'flow "{name}" folders', Result.OK, f"writable{note}")
     devices = {probe.device for probe in probes if probe.device is not None}
     if len(devices) <= 1:
-        return [folders, Check(f'flow "{name}" filesystem', Outcome.OK, "one for all folders")]
+        return [folders, Check(f'flow "{name}" filesystem', Result.OK, "one for all folders")]
     first = probes[0]
     apart = [str(p.path) for p in probes if p.device not in (None, first.device)]
     detail = (
         f"{', '.join(apart)} not on the filesystem of {first.path}: letters move between "
         "inbox, processing, done and error by renaming, so put all four under one mount point"
     )
-    return [folders, Check(f'flow "{name}" filesystem', Outcome.FAIL, detail)]
+    return [folders, Check(f'flow "{name}" filesystem', Result.FAIL, detail)]
 
 
 def probe_flow(root: Path) -> list[FolderProbe]:
@@ -171,7 +171,7 @@ def ledger_check(
     if network:
         return Check(
             "ledger",
-            Outcome.FAIL,
+            Result.FAIL,
             f"{folder.nearest} is on a network filesystem; SQLite needs a local disk: set "
             "[ledger] path there, e.g. /var/lib/imprimfip/ledger.sqlite3",
         )
@@ -179,5 +179,5 @@ def ledger_check(
     if problem is None and not file_writable:
         problem = f"{ledger} is not writable by {user}: give it to the service user"
     if problem is not None:
-        return Check("ledger", Outcome.FAIL, problem)
-    return Check("ledger", Outcome.OK, f"{ledger} on a local disk, writable")
+        return Check("ledger", Result.FAIL, problem)
+    return Check("ledger", Result.OK, f"{ledger} on a local disk, writable")

@@ -11,11 +11,10 @@ from typing import Protocol
 from imprimfip import __version__
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import check_config, demo, logs, resolve, status
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.service import check_config, demo, logs, resolve, status, validate
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
-from imprimfip.validation import command
 
 
 class Subcommand(Protocol):
@@ -28,7 +27,7 @@ class Subcommand(Protocol):
 
 SUBCOMMANDS: tuple[tuple[str, str, Subcommand], ...] = (
     ("sandbox", "run the local IMPRIM'FIP emulator", sandbox_cli),
-    ("validate", "check PDF letters without sending them", command),
+    ("validate", "check PDF letters without sending them", validate),
     ("demo", "see it work: emulator + daemon + sample letters in a demo folder", demo),
     (
         "resolve",

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.outputs.report_csv import FILE_NAME
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import SandboxSettings
 from imprimfip.service import logs
-from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import report_config_error, run_daemon
 
 # Sample letter -> the flow it is saved into when the demo starts.

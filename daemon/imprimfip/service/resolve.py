@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 
 from imprimfip.config import Config, load_config
-from imprimfip.delivery import filer
+from imprimfip.delivery import filing
+from imprimfip.delivery.flow import Flow
 from imprimfip.errors import ConfigError, UnknownLetter
+from imprimfip.exitcodes import ExitCode
 from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger, Letter, LetterState
-from imprimfip.outputs import filing
-from imprimfip.outputs.moves import free_name, move
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.moves import free_name, move
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
 
 NOTE_SUFFIXES = (".erreur.txt", ".erreur.json")
@@ -64,12 +64,10 @@ def _held_path(ledger: Ledger, letter: Letter) -> Path:
 
 def record_sent(config: Config, ledger: Ledger, letter: Letter, internal_ref: str) -> Path:
     """File an uncertain letter in done/ as deposited under `internal_ref`."""
-    station = filer.Station(
-        config.flow(letter.flow), FlowFolders(config.flow(letter.flow).root), ()
-    )
+    flow = Flow(config.flow(letter.flow), FlowFolders(config.flow(letter.flow).root), ())
     held = _held_path(ledger, letter)
     if letter.state is LetterState.UNCERTAIN:
-        target = filing.done_target(station.folders, letter.name, datetime.now().astimezone())
+        target = filing.done_target(flow.folders, letter.name, datetime.now().astimezone())
         letter = ledger.move(
             letter.id,
             LetterState.DEPOSITED,
@@ -78,7 +76,7 @@ def record_sent(config: Config, ledger: Ledger, letter: Letter, internal_ref: st
             final_path=str(target),
             filed_at=None,
         )
-    filer.finish(ledger, station, letter, source=held)
+    filing.file_letter(ledger, flow, letter, source=held)
     _remove_notes(held)
     return Path(ledger.get(letter.id).final_path or "")
 

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from imprimfip.config import Config
+from imprimfip.delivery.flow import prepare_flow
 from imprimfip.errors import ConfigError
-from imprimfip.service.daemon import Daemon, check_ledger_location, prepare_station
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.exitcodes import ExitCode
+from imprimfip.service.daemon import Daemon, check_ledger_location
 
 DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
 
@@ -40,10 +41,10 @@ def install_signals(stop: asyncio.Event, reload: asyncio.Event) -> None:
 async def run_daemon(config: Config, on_started: Callable[[], None] | None = None) -> None:
     """Run the daemon for `config` until SIGTERM or SIGINT."""
     check_ledger_location(config)
-    stations = [prepare_station(config, flow) for flow in config.flows]
+    flows = [prepare_flow(config, flow_config) for flow_config in config.flows]
     stop, reload = asyncio.Event(), asyncio.Event()
     install_signals(stop, reload)
-    daemon = Daemon(config, stations)
+    daemon = Daemon(config, flows)
     if on_started is not None:
         asyncio.get_running_loop().call_soon(on_started)
     await daemon.run(stop, reload)

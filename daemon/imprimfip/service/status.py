@@ -14,11 +14,12 @@ from pathlib import Path
 
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.letter_lines import Line
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
-from imprimfip.tracking.letters import Line, overview
+from imprimfip.tracking.letters import overview
 from imprimfip.tracking.schedule import Timing
 
 COLUMNS = ("id", "flow", "type", "file", "status", "since", "attention", "internal_ref")

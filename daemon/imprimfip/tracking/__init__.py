@@ -4,9 +4,10 @@
 - `schedule`: when to ask next (pure), and the bounded delay it gives;
 - `observe`: what a status answer says and what changed;
 - `alerts`: which alerts the statuses call for, each raised once; `RAISED` counts them;
-- `messages_fr`: the French words staff read (alerts, report, page);
-- `letters`: each letter as people see it (CSV, status page, `imprimfip status`);
-- `notify`: the flow's notifiers (email, command), with retries;
-- `poller`: the loop that asks IMPRIM'FIP and records the answers;
-- `tracker`: all of the above, with the CSV reports and the status page, for the daemon.
+- `letters`: the lines of each letter as people see them (`imprimfip.letter_lines`);
+- `alert_channels`: sending alerts to the flow's channels (email, command), with retries;
+- `poller`: the loop that asks IMPRIM'FIP and records the answers.
+
+The French words staff read are in `imprimfip.reports_fr`; `service.tracker` runs all of
+this in the daemon, with the CSV reports and the status page.
 """

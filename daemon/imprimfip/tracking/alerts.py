@@ -21,9 +21,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from imprimfip import reports_fr
 from imprimfip.ledger.history import WHOLE_FILE, Status, Tracked
 from imprimfip.ledger.store import iso
-from imprimfip.tracking import finality, messages_fr
+from imprimfip.tracking import finality
 from imprimfip.tracking.observe import documents, file_status
 from imprimfip.tracking.schedule import Timing
 
@@ -31,7 +32,7 @@ RAISED: Counter[tuple[str, str]] = Counter()
 
 
 class AlertKind(StrEnum):
-    """What an alert is about: its `kind` for scripts and metrics; `messages_fr` words it."""
+    """What an alert is about: its `kind` for scripts and metrics; `reports_fr` words it."""
 
     FILE_ERROR = "file_error"
     SUBMITTED_WITH_ERRORS = "submitted_with_errors"
@@ -114,10 +115,10 @@ def body(alert: Alert, tracked: Tracked, now: datetime) -> dict[str, Any]:
         "message": alert.message,
         "deposited_at": iso(tracked.deposited_at),
         "raised_at": iso(now),
-        "subject": messages_fr.alert_subject(alert.kind, tracked.name),
-        "text": messages_fr.alert_text(
+        "subject": reports_fr.alert_subject(alert.kind, tracked.name),
+        "text": reports_fr.alert_text(
             alert.kind,
-            what=messages_fr.letter_name(tracked.name, reference),
+            what=reports_fr.letter_name(tracked.name, reference),
             status=alert.status,
             message=alert.message,
             deposited=tracked.deposited_at,

@@ -8,46 +8,16 @@ letter per business reference. `lines_of` is a pure function of what the ledger 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from imprimfip import reports_fr
 from imprimfip.ledger import Letter, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, History, Status, Tracked
 from imprimfip.ledger.store import moment
-from imprimfip.tracking import finality, messages_fr
+from imprimfip.letter_lines import Attention, Line
+from imprimfip.tracking import finality
 from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
 from imprimfip.tracking.schedule import DAY, Timing
-
-
-class Attention(StrEnum):
-    """Why a letter needs someone, most urgent first (the status page lists them in this
-    order; `messages_fr.ATTENTION_LABELS` words them for staff)."""
-
-    UNCERTAIN = "uncertain"
-    REJECTED = "rejected"
-    ERROR = "error"
-    OVERDUE = "overdue"
-    DELIVERY = "delivery"
-    NOT_FOLLOWED = "not_followed"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One letter: where it stands, and whether someone should look at it."""
-
-    letter_id: int
-    flow: str
-    file: str
-    internal_ref: str | None
-    reference: str  # the business reference; '' for a mono-document file
-    sending_type: str | None
-    deposited_at: datetime | None
-    status: str
-    status_date: datetime | None
-    message: str
-    attention: Attention | None
-    followed: bool  # still asked about
 
 
 def _date(text: str | None) -> datetime | None:
@@ -78,7 +48,7 @@ def lines_of(
             Line(
                 **base,
                 reference="",
-                status=messages_fr.REFUSED_BEFORE,
+                status=reports_fr.REFUSED_BEFORE,
                 status_date=_date(letter.updated_at),
                 message=(letter.reason or "").split("\n")[0],
                 attention=Attention.REJECTED,
@@ -89,9 +59,9 @@ def lines_of(
             Line(
                 **base,
                 reference="",
-                status=messages_fr.UNCERTAIN,
+                status=reports_fr.UNCERTAIN,
                 status_date=deposited,
-                message=messages_fr.UNCERTAIN_MESSAGE,
+                message=reports_fr.UNCERTAIN_MESSAGE,
                 attention=Attention.UNCERTAIN,
             )
         ]
@@ -106,7 +76,7 @@ def lines_of(
         if attention is None and tracked is not None and tracked.ended is Ended.HORIZON:
             attention = Attention.NOT_FOLLOWED
             days = timing.horizon(tracked.sending_type) / DAY
-            message = messages_fr.NOT_FOLLOWED.format(days=days)
+            message = reports_fr.NOT_FOLLOWED.format(days=days)
         # The file's own status, or its only document's (named by the file's internalRef).
         whole = status.reference in (WHOLE_FILE, letter.internal_ref)
         reference = "" if whole else status.reference
@@ -125,7 +95,7 @@ def lines_of(
 
 def _wording(status: Status, deposited: datetime | None) -> tuple[str, datetime | None, str]:
     if not status.status:
-        return messages_fr.RECEIVED, deposited, messages_fr.RECEIVED_MESSAGE
+        return reports_fr.RECEIVED, deposited, reports_fr.RECEIVED_MESSAGE
     return status.status, _date(status.date), status.message
 
 

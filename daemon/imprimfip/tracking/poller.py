@@ -18,18 +18,18 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from imprimfip.api.backoff import Pause
 from imprimfip.api.classify import UnknownFile
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.api.models import FileStatusReport
 from imprimfip.config.model import Config
-from imprimfip.delivery.pause import Pause
 from imprimfip.errors import SystemFault
 from imprimfip.ledger import Letter
 from imprimfip.ledger.history import Ended, History, Outcome, Tracked
 from imprimfip.ledger.store import moment
-from imprimfip.tracking import alerts, notify
+from imprimfip.tracking import alert_channels, alerts
+from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.finality import Phase, phase
-from imprimfip.tracking.notify import Notifier
 from imprimfip.tracking.observe import changes, documents, file_status, statuses
 from imprimfip.tracking.schedule import MINUTE, Timing, next_poll
 
@@ -152,7 +152,7 @@ class Poller:
         ended = None
         if upcoming is None:
             ended = Ended.FINAL if current is Phase.FINAL else Ended.HORIZON
-        targets = notify.channels(
+        targets = alert_channels.channels(
             self._flows[tracked.flow].notify if tracked.flow in self._flows else None
         )
         justified = [

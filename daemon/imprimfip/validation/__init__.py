@@ -7,8 +7,7 @@ pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child pro
           ├ geometry     page_size, orientation (effective box, /Rotate, /UserUnit)
           ├ fonts        fonts_not_embedded (fonts that draw visible text)
           └ address      address_block, address_lowercase, address_accents
-rules          ValidationRules: the `[flows.validation]` config table
+(the rules, ValidationRules, are the `[flows.validation]` config table: config/rules.py)
 report         Problem, Finding, Report, ExtractedAddress
 messages_fr    the French text of every code, for staff
-command        `imprimfip validate`
 """

@@ -18,10 +18,10 @@ from typing import Any
 
 from pypdf import mult
 
+from imprimfip.config.rules import AddressZone, ValidationRules
 from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import page_frame
 from imprimfip.validation.report import ExtractedAddress, Problem
-from imprimfip.validation.rules import AddressZone, ValidationRules
 
 _FRENCH_POSTAL_LINE = re.compile(r"^(\d{5})\s+(\D.*)$")
 _COUNTRY_LINE = re.compile(r"^[A-Z][A-Z '-]*$")

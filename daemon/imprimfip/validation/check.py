@@ -13,10 +13,10 @@ from typing import TypeVar
 
 import structlog
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import address, fonts, geometry, messages_fr
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
 from imprimfip.validation.report import ExtractedAddress, Finding, Problem, Report
-from imprimfip.validation.rules import ValidationRules
 
 log = structlog.get_logger(__name__)
 

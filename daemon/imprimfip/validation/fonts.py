@@ -14,9 +14,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject, PdfObject
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.document import Document, TooComplex
 from imprimfip.validation.report import Problem
-from imprimfip.validation.rules import ValidationRules
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 _INVISIBLE_MODES = (3, 7)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from pypdf import PageObject
 
+from imprimfip.config.rules import A4_MM, ValidationRules
 from imprimfip.validation.document import Document
 from imprimfip.validation.report import Problem
-from imprimfip.validation.rules import A4_MM, ValidationRules
 
 MM_PER_POINT = 25.4 / 72
 

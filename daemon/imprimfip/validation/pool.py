@@ -17,10 +17,10 @@ from typing import Any
 
 import structlog
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ImprimfipError
 from imprimfip.validation.check import build_report
 from imprimfip.validation.report import Problem, Report
-from imprimfip.validation.rules import ValidationRules
 
 log = structlog.get_logger(__name__)
 

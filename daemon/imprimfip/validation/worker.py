@@ -26,8 +26,8 @@ from typing import BinaryIO
 
 import structlog
 
+from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
-from imprimfip.validation.rules import ValidationRules
 
 log = structlog.get_logger(__name__)
 

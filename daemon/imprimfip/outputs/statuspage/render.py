@@ -16,8 +16,8 @@ from datetime import datetime
 from html import escape
 
 from imprimfip import dates_fr
-from imprimfip.tracking.letters import Attention, Line
-from imprimfip.tracking.messages_fr import ATTENTION_LABELS, SENDING_TYPES
+from imprimfip.letter_lines import Attention, Line
+from imprimfip.reports_fr import ATTENTION_LABELS, SENDING_TYPES
 
 RECENT = 50
 FOUND = 200

@@ -13,9 +13,9 @@ import structlog
 from aiohttp import web
 
 from imprimfip.config.model import StatusPageConfig
+from imprimfip.letter_lines import Line
 from imprimfip.outputs.site import open_site
 from imprimfip.outputs.statuspage.render import FlowSummary, page
-from imprimfip.tracking.letters import Line
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imprimfip.api.retry import RetryPolicy, next_delay, retryable
+from imprimfip.api.backoff import RetryPolicy, next_delay, retryable
 from imprimfip.errors import (
     ApiAuthFailed,
     ApiErrorDetail,

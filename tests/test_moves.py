@@ -1,6 +1,6 @@
 import os
 
-from imprimfip.outputs.moves import free_name, move
+from imprimfip.moves import free_name, move
 
 
 def test_a_move_never_overwrites_an_existing_letter(tmp_path):

@@ -1,6 +1,6 @@
-"""Everything of tracking that staff read, in French: alert texts and the words of the
-report (CSV, status page). Codes (alert kinds, statuses) stay as they are; this catalogue
-turns them into sentences."""
+"""Everything staff read about their letters after the deposit, in French: the words of the
+CSV report and the status page, and the alerts' texts. Codes (alert kinds, statuses) stay
+as they are; this catalogue turns them into sentences."""
 
 from __future__ import annotations
 

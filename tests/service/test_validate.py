@@ -7,17 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from imprimfip.service.exitcodes import ExitCode
+from imprimfip.exitcodes import ExitCode
 from tests.fixtures import pdfs
-
-# The lead wires the command into the `imprimfip` CLI; this drives the same two functions.
-ENTRY = (
-    "import argparse, sys\n"
-    "from imprimfip.validation import command\n"
-    "parser = argparse.ArgumentParser(prog='imprimfip validate')\n"
-    "command.add_arguments(parser)\n"
-    "sys.exit(command.run(parser.parse_args(sys.argv[1:])))\n"
-)
 
 CONFIG = """
 [api]
@@ -36,7 +27,7 @@ page_size = "{page_size}"
 
 def validate(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", ENTRY, *map(str, args)],
+        [sys.executable, "-m", "imprimfip", "validate", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=90,

@@ -1,5 +1,8 @@
 """Tracking as the daemon runs it: the poller, the alert notifier, the CSV reports and
-the status page, built from one Config and started and stopped together."""
+the status page, built from one Config and started and stopped together.
+
+This is wiring: `tracking` makes the lines, `outputs` shows them, and neither knows the
+other."""
 
 from __future__ import annotations
 
@@ -11,17 +14,18 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import Config
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
+from imprimfip.letter_lines import Line
 from imprimfip.outputs.report_csv import Reports
+from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
-from imprimfip.outputs.statuspage.server import StatusPage
-from imprimfip.tracking.letters import Line, overview
-from imprimfip.tracking.notify import Notifier
+from imprimfip.tracking.alert_channels import Notifier
+from imprimfip.tracking.letters import overview
 from imprimfip.tracking.poller import Poller, utc_now
 from imprimfip.tracking.schedule import Timing
 
 
 class Tracker:
-    """Everything of issue 6 that runs inside the daemon."""
+    """Everything of tracking that runs inside the daemon."""
 
     def __init__(
         self,
@@ -31,6 +35,7 @@ class Tracker:
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._tasks: list[asyncio.Task[None]] = []
         self.history = History(ledger)
         timing = Timing.from_config(config.tracking)
 
@@ -49,16 +54,19 @@ class Tracker:
             else None
         )
 
-    async def start(self) -> list[asyncio.Task[None]]:
-        """Open the status page and start the loops; the caller cancels the tasks."""
+    async def start(self) -> None:
+        """Open the status page and start the loops."""
         if self.page is not None:
             await self.page.start()
-        return [
+        self._tasks = [
             asyncio.create_task(self.poller.run(), name="tracking-poller"),
             asyncio.create_task(self.notifier.run(), name="tracking-notifier"),
             asyncio.create_task(self.reports.run(), name="tracking-reports"),
         ]
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.page is not None:
             await self.page.stop()

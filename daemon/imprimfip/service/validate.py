@@ -1,4 +1,4 @@
-"""`imprimfip validate [--config FILE] [--flow NAME] [--json] FILE...` (issue 5).
+"""`imprimfip validate [--config FILE] [--flow NAME] [--json] FILE...`.
 
 Checks files with a flow's rules (or the defaults) without depositing anything, in the same
 bounded worker processes as the daemon. Exit status: 0 when every file passes, 1 when at
@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from imprimfip.config import load_config
+from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ConfigError
+from imprimfip.exitcodes import ExitCode
 from imprimfip.service import logs
-from imprimfip.service.exitcodes import ExitCode
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
 from imprimfip.validation.report import Report
-from imprimfip.validation.rules import ValidationRules
 
 _PROG = "imprimfip validate"
 

@@ -29,10 +29,28 @@ RESEND = (
 )
 
 
+# What an inbox entry is when it is not a plain file (the values of intake.claim.EntryKind).
+ENTRY_KINDS = {
+    "symlink": "lien symbolique (raccourci)",
+    "directory": "dossier",
+    "fifo": "tube nommé (FIFO)",
+    "device": "périphérique",
+    "special": "fichier spécial",
+    "hard_link": "lien physique vers un fichier situé ailleurs",
+    "replaced": "fichier remplacé pendant la lecture",
+}
+
+# The answer of a deposit refused with the status "Erreur" and no message.
+REFUSED_WITHOUT_REASON = (
+    "IMPRIM'FIP a refusé le fichier au dépôt sans en donner la raison : vérifiez qu'il "
+    "s'ouvre correctement, puis déposez-le de nouveau."
+)
+
+
 def not_regular_file(kind: str) -> Reason:
     return Reason(
         "not_regular_file",
-        f"« {kind} » n'est pas un fichier ordinaire : pour votre sécurité, le service "
+        f"« {ENTRY_KINDS[kind]} » n'est pas un fichier ordinaire : pour votre sécurité, le service "
         "n'envoie que des fichiers PDF enregistrés directement dans le dossier "
         "(pas de raccourci, de lien ni de dossier). Enregistrez une copie du document "
         "lui-même dans « inbox ».",

@@ -11,7 +11,13 @@ from imprimfip.config.model import NotifyConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History, Outcome
 from imprimfip.tracking import alerts
-from imprimfip.tracking.notify import MAX_ATTEMPTS, Notifier, channels, retry_at, run_command
+from imprimfip.tracking.alert_channels import (
+    MAX_ATTEMPTS,
+    Notifier,
+    channels,
+    retry_at,
+    run_command,
+)
 from tests.api.letters import lrar, std
 from tests.fixtures.waiting import async_wait_until
 from tests.tracking.harness import tracking

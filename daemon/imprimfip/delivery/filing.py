@@ -1,0 +1,116 @@
+"""Filing a decided letter: the side effect of `deposited`, `rejected` and held `uncertain`.
+
+A deposited letter goes out of processing/ into a dated folder of done/ with its receipt; a
+refused or held one into error/ with its French note. The destination is recorded in the
+ledger before the move, and every step may be done again, so filing is idempotent
+on replay. `filed_at` is stamped once the letter and its receipt or notes are all in place;
+until then a restart files it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from imprimfip import crashpoints, notes_fr
+from imprimfip.delivery.flow import Flow
+from imprimfip.folders import FlowFolders
+from imprimfip.intake.sidecar import sidecar_name
+from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.ledger.store import now_iso
+from imprimfip.moves import free_name, move, write_atomic
+
+
+def done_target(folders: FlowFolders, name: str, when: datetime) -> Path:
+    """Where a deposited letter goes: a dated sub-folder of done/, under a free name."""
+    folder = folders.done / when.strftime("%Y-%m-%d")
+    return folder / free_name(folder, name)
+
+
+def error_target(folders: FlowFolders, name: str) -> Path:
+    """Where a refused or held letter goes: error/, under a free name."""
+    return folders.error / free_name(folders.error, name)
+
+
+def reasons_of(letter: Letter) -> list[notes_fr.Reason]:
+    """The reasons recorded for a refused or held letter, one per line of `reason`."""
+    codes = (letter.reason_code or "").split(",")
+    texts = (letter.reason or "").split("\n")
+    return [notes_fr.Reason(codes[min(i, len(codes) - 1)], text) for i, text in enumerate(texts)]
+
+
+def receipt(flow: Flow, letter: Letter) -> dict[str, object]:
+    """The receipt written beside a deposited letter in done/ (keys in French, for staff)."""
+    return {
+        "fichier": letter.name,
+        "flux": flow.config.name,
+        "reference_imprimfip": letter.internal_ref,
+        "nom_depose": letter.submit_name,
+        "sha256": letter.sha256,
+        "taille_octets": letter.size,
+        "depose_le": letter.submitting_since,
+        "type_envoi": flow.config.sending_type,
+        "papier": flow.config.paper,
+        "pour_le_compte_de": flow.config.on_behalf_of,
+    }
+
+
+def file_done(source: Path, target: Path, receipt: Mapping[str, object]) -> Path:
+    """Move a deposited letter to `target` and write its receipt beside it."""
+    placed = move(source, target)
+    crashpoints.reached("done.moved")
+    body = json.dumps(dict(receipt), ensure_ascii=False, indent=2) + "\n"
+    write_atomic(placed.with_name(f"{placed.name}.recu.json"), body.encode("utf-8"))
+    return placed
+
+
+def file_error(
+    source: Path,
+    target: Path,
+    *,
+    name: str,
+    reasons: Sequence[notes_fr.Reason],
+    when: datetime,
+    advice: str = notes_fr.RESEND,
+    **facts: object,
+) -> Path:
+    """Write the French note and its JSON twin, then move the letter beside them.
+
+    The note is written first so that staff never find a letter in error/ without its reason.
+    """
+    text = notes_fr.render(name, reasons, when, advice)
+    twin = notes_fr.render_json(name, reasons, when, **facts)
+    write_atomic(target.with_name(f"{target.name}.erreur.txt"), text.encode("utf-8"))
+    write_atomic(target.with_name(f"{target.name}.erreur.json"), twin.encode("utf-8"))
+    crashpoints.reached("reject.noted")
+    return move(source, target)
+
+
+def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None = None) -> None:
+    """Put a decided letter where the ledger says, from processing/ unless `source` is given."""
+    if letter.final_path is None or letter.claim_name is None:
+        return
+    source = source or flow.folders.processing / letter.claim_name
+    target = Path(letter.final_path)
+    if letter.state is LetterState.DEPOSITED:
+        placed = file_done(source, target, receipt(flow, letter))
+    else:
+        advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
+        placed = file_error(
+            source,
+            target,
+            name=letter.name,
+            reasons=reasons_of(letter),
+            when=datetime.now().astimezone(),
+            advice=advice,
+            state=str(letter.state),
+            sha256=letter.sha256,
+            submit_name=letter.submit_name,
+        )
+    companion = flow.folders.processing / sidecar_name(letter.claim_name)
+    if os.path.lexists(companion):
+        move(companion, placed.with_name(sidecar_name(placed.name)))
+    ledger.update(letter.id, final_path=str(placed), filed_at=now_iso())
