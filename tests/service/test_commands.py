@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -14,8 +13,9 @@ from imprimfip.crashpoints import ENVIRONMENT_VARIABLE
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.ports import free_port
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 IMPRIMFIP = [sys.executable, "-m", "imprimfip"]
 
@@ -29,12 +29,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         env={**os.environ, "IMPRIMFIP_PASSWORD": "x"},
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_demo_shows_a_good_letter_deposited_and_a_bad_one_explained(tmp_path):

@@ -16,8 +16,8 @@ import pytest
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE, POINTS
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 GOOD_PATH = {
     "claim.row_written": "done",

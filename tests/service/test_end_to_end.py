@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-
-
-def files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
-
-
-def save(inbox: Path, name: str, data: bytes) -> None:
-    """Save as a careful application does: a temporary name, then a rename."""
-    temporary = inbox / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, inbox / name)
 
 
 def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(

@@ -8,8 +8,8 @@ import unicodedata
 
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 
 def test_a_link_to_a_secret_is_moved_aside_and_never_uploaded(tmp_path, sandbox, start_daemon):

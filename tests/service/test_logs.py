@@ -18,9 +18,9 @@ from imprimfip.outputs.report_csv import FILE_NAME as CSV_NAME
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.ports import free_port
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_commands import free_port
-from tests.service.test_end_to_end import files, save
 
 # What `journalctl -p` filters on: the syslog priority of each level.
 PRIORITY = {"critical": 2, "error": 3, "warning": 4, "info": 6, "debug": 7}
