@@ -1,4 +1,4 @@
-"""`imprimfip check-config` as a sysadmin runs it: a child process, the emulator (issue 7)."""
+"""`imprimfip check-config` as a sysadmin runs it: a child process, the emulator."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Invariants 1 and 2 through a SIGKILL at every named crash point (issue 4).
+"""'Nothing is lost' and 'Nothing is mailed twice' (docs/invariants.md) through a SIGKILL at
+every named crash point.
 
 For each point the daemon kills itself there; a restart must finish the letter: in done/
 with exactly one deposit on the emulator, or in error/ with its note (refused, or held as

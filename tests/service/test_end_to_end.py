@@ -1,4 +1,4 @@
-"""The walking skeleton, as a user sees it: a PDF saved in an inbox goes out (issue 2)."""
+"""The walking skeleton, as a user sees it: a PDF saved in an inbox goes out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What journald gets from the daemon: JSON lines, level prefixes, no secret (issue 7)."""
+"""What journald gets from the daemon: JSON lines, level prefixes, no secret."""
 
 from __future__ import annotations
 

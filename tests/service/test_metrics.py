@@ -1,4 +1,4 @@
-"""Prometheus can scrape the daemon (issue 7): the real endpoint of a real daemon."""
+"""Prometheus can scrape the daemon: the real endpoint of a real daemon."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The daemon refuses to start where it could not keep its promises (issue 4)."""
+"""The daemon refuses to start where it could not keep its promises."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The daemon speaks systemd's notify protocol (issue 7): a real child process, a real
+"""The daemon speaks systemd's notify protocol: a real child process, a real
 notify socket read by the test, real signals."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Status tracking in the real daemon (a child process) against the emulator at high speed:
 letters followed to their end, few status calls, a restart that loses nothing, alerts once,
-the CSV report, the status page and `imprimfip status` (issue 6)."""
+the CSV report, the status page and `imprimfip status`."""
 
 from __future__ import annotations
 

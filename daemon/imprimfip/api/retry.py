@@ -1,8 +1,8 @@
-"""When to try a call again, and after how long (pure; STYLE 11).
+"""When to try a call again, and after how long (pure).
 
 The predicate is explicit: only an answer that proves nothing was done (`ApiUnavailable`)
 or a server saying "not now" (`ApiThrottled`) is retried. `OutcomeUnknown` never is
-(invariant 2: a letter may not be mailed twice), nor `LetterRejected` (the letter must
+(see docs/invariants.md, 'Nothing is mailed twice'), nor `LetterRejected` (the letter must
 change), nor an auth failure (the sysadmin must act; the one token renewal is not a retry).
 """
 

@@ -1,4 +1,5 @@
-"""When IMPRIM'FIP is unwell every letter waits: how long, and why (invariant 3)."""
+"""When IMPRIM'FIP is unwell every letter waits: how long, and why (see docs/invariants.md,
+'Letter faults and system faults are different')."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from imprimfip.tracking.schedule import Timing
 
 
 class Tracker:
-    """Everything of issue 6 that runs inside the daemon."""
+    """Everything that follows deposited letters inside the daemon."""
 
     def __init__(
         self,

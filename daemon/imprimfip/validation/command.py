@@ -1,4 +1,4 @@
-"""`imprimfip validate [--config FILE] [--flow NAME] [--json] FILE...` (issue 5).
+"""`imprimfip validate [--config FILE] [--flow NAME] [--json] FILE...`.
 
 Checks files with a flow's rules (or the defaults) without depositing anything, in the same
 bounded worker processes as the daemon. Exit status: 0 when every file passes, 1 when at
