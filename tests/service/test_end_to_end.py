@@ -23,7 +23,8 @@ def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(
     letter = make_letter(pages=2)
     save(flow / "inbox", "Relance Dupont.pdf", letter)
 
-    wait_until(lambda: [p for p in files(flow / "done") if p.suffix == ".pdf"], timeout=30)
+    # The receipt is written right after the letter is moved: wait for it.
+    wait_until(lambda: list(flow.glob("done/*/*.recu.json")), timeout=30)
 
     [deposited] = [p for p in files(flow / "done") if p.suffix == ".pdf"]
     assert deposited.name == "Relance Dupont.pdf"

@@ -92,7 +92,8 @@ subfolders = true
     (flow / "inbox" / "service-a" / "lettre.json").write_text('{"recipient": {}}')
     save(flow / "inbox" / "service-a", "lettre.pdf", make_letter())
 
-    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.pdf")), timeout=30)
-    assert list(flow.glob("done/*/service-a_lettre.json"))
+    # The sidecar follows its letter into done/, right after the letter and its receipt.
+    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.json")), timeout=30)
+    assert list(flow.glob("done/*/service-a_lettre.pdf"))
     assert files(flow / "inbox") == []
     assert daemon.stop() == 0
