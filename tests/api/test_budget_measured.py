@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from imprimfip.api.budget import GUARD, Budget
 from tests.api.letters import std
 
@@ -22,6 +24,7 @@ def most_in_a_window(times: list[float]) -> int:
     return max(sum(1 for t in times if start <= t < start + WINDOW_S) for start in times)
 
 
+@pytest.mark.slow
 async def test_no_window_holds_more_calls_than_the_budget(sandbox, open_client, sent):
     budget = Budget(LIMIT, POLL_SHARE, window_s=WINDOW_S)
     client = open_client(sandbox.api_url, budget=budget)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from bench.chaos import ChaosSettings, run
 
+# The daemon in a child process, killed and started again.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.timeout(400)
 def test_random_kills_and_faults_lose_nothing_and_mail_nothing_twice(tmp_path):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE
 from imprimfip.service.exitcodes import ExitCode
@@ -16,6 +17,9 @@ from tests.fixtures.pdfs import make_letter
 from tests.fixtures.ports import free_port
 from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
+
+# Each test runs an imprimfip command (demo, sandbox, resolve) in a child process.
+pytestmark = pytest.mark.slow
 
 IMPRIMFIP = [sys.executable, "-m", "imprimfip"]
 

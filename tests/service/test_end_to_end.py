@@ -8,11 +8,16 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
+
+# Each test runs the daemon in a child process.
+pytestmark = pytest.mark.slow
 
 
 def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(

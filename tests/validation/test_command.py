@@ -10,6 +10,9 @@ import pytest
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures import pdfs
 
+# Each test runs `imprimfip validate` in a child process, with its own worker pool.
+pytestmark = pytest.mark.slow
+
 # The lead wires the command into the `imprimfip` CLI; this drives the same two functions.
 ENTRY = (
     "import argparse, sys\n"
