@@ -32,9 +32,10 @@ from pathlib import Path
 
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.sandbox import Sandbox
+from tests.fixtures.spool import save
 from tests.tracking.replay import DEPOSIT, answer
 
-from bench.harness import Daemon, Flow, Setup, ledger_count, machine, save
+from bench.harness import Daemon, Flow, Setup, ledger_count, machine
 from imprimfip.sandbox.life import FileLife, plan_life
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import SandboxSettings

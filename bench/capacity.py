@@ -38,9 +38,10 @@ from unittest import mock
 
 import httpx
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
 
-from bench.harness import Daemon, Flow, Setup, filed, first_moves, machine, median, save
+from bench.harness import Daemon, Flow, Setup, filed, first_moves, machine, median
 from imprimfip.api.budget import Budget
 from imprimfip.api.models import Submission
 from imprimfip.api.payload import multipart

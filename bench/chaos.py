@@ -29,8 +29,9 @@ from pathlib import Path
 
 import httpx
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import save
 
-from bench.harness import Flow, Setup, Table, save
+from bench.harness import Flow, Setup, Table
 from imprimfip.ledger import LetterState
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import Faults, SandboxSettings, rate_fields

@@ -22,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.fixtures.waiting import wait_until
-from tests.service.test_tracking import RECIPIENT
 
 Scalar = str | int | float | bool | Mapping[str, "Scalar"]
 Table = Mapping[str, Scalar]
@@ -113,16 +112,6 @@ class Setup:
         path = root / "imprimfip.toml"
         path.write_text(text, encoding="utf-8")
         return path
-
-
-def save(inbox: Path, name: str, data: bytes, sending_type: str = "STD") -> None:
-    """Save a letter as a careful application does (a temporary name, then a rename); an LRE
-    letter's recipient goes first, in its sidecar."""
-    if sending_type == "LRE":
-        save(inbox, name.removesuffix(".pdf") + ".json", json.dumps(RECIPIENT).encode())
-    temporary = inbox / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, inbox / name)
 
 
 class Daemon:

@@ -32,8 +32,9 @@ from pathlib import Path
 
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.sandbox import Sandbox, sandbox_settings
+from tests.fixtures.spool import save
 
-from bench.harness import Daemon, Flow, Setup, api_calls, filed, first_moves, machine, median, save
+from bench.harness import Daemon, Flow, Setup, api_calls, filed, first_moves, machine, median
 from imprimfip.config.model import BudgetConfig
 from imprimfip.sandbox.server import running_sandbox
 

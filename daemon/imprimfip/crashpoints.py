@@ -1,6 +1,6 @@
 """Named crash points for the crash tests (as SQLite and RocksDB have kill points).
 
-The only test hook in production code (STYLE 15): inert unless IMPRIMFIP_CRASH_AT names a
+The only test hook in production code: inert unless IMPRIMFIP_CRASH_AT names a
 point, in which case the process SIGKILLs itself the moment it reaches that point, so a
 test can check that a restart from there loses nothing and sends nothing twice.
 `IMPRIMFIP_CRASH_AT=name@N` crashes at the N-th time the point is reached.

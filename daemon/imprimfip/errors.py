@@ -1,4 +1,5 @@
-"""Every error the daemon raises, sorted by who must act (DESIGN invariant 3).
+"""Every error the daemon raises, sorted by who must act (see docs/invariants.md, 'Letter
+faults and system faults are different').
 
     ImprimfipError
     ├── LetterFault          the letter is wrong: staff fix it, it goes to error/
@@ -79,7 +80,7 @@ class ApiAuthFailed(SystemFault):
 
 
 class OutcomeUnknown(ApiError):
-    """The request may have been accepted: never resend it automatically (invariant 2)."""
+    """The request may have been accepted: never resend it automatically."""
 
 
 class UnknownFile(ApiError):

@@ -1,7 +1,7 @@
 """The French notes written beside a letter in error/, and their machine-readable twins.
 
 Staff read these without help: each says what is wrong, how to fix it and what to do next,
-and names the letter as they saved it, never an internal path (STYLE 4 and 5).
+and names the letter as they saved it, never an internal path.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from imprimfip.config.secrets import Secret
 from tests.fixtures.contract import check_httpx_request, check_httpx_response
 
 USERNAME = "appli.courrier"
-# Canaries: found in a log line, an error or a repr, they fail the test (invariant 6).
+# Canaries: found in a log line, an error or a repr, they fail the test (docs/invariants.md,
+# 'Secrets stay secret').
 PASSWORD = "canary-pw-5d1e9c"
 CLIENT_SECRET = "canary-secret-8b2f40"
 JWT = "canary-jwt-3a7c11"

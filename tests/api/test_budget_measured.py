@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from imprimfip.api.budget import GUARD, Budget
 from tests.api.letters import std
 
@@ -35,6 +37,7 @@ def granted_times(budget: Budget) -> list[float]:
     return times
 
 
+@pytest.mark.slow
 async def test_no_window_holds_more_calls_than_the_budget(sandbox, open_client, sent):
     budget = Budget(LIMIT, POLL_SHARE, window_s=WINDOW_S)
     granted = granted_times(budget)

@@ -1,4 +1,5 @@
-"""Finding a deposit again after its answer was lost (invariant 2), against the emulator."""
+"""Finding a deposit again after its answer was lost, against the emulator (see
+docs/invariants.md, 'Nothing is mailed twice')."""
 
 from __future__ import annotations
 

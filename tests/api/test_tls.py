@@ -8,6 +8,7 @@ import ssl
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 from cryptography import x509
@@ -21,24 +22,31 @@ from imprimfip.errors import ApiUnavailable, ConfigError
 
 
 class Authority:
-    """A throw-away certificate authority writing PEM files into a folder."""
+    """A throw-away certificate authority writing PEM files into a folder.
+
+    It issues what a real CA does, extensions included, so a strict verifier (Python 3.13's
+    default, or an administration's own) accepts them.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
         self.cert = (
-            self._builder(name, self.key)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            self._builder(name, name, self.key)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(cert_sign=True), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
+            )
             .sign(self.key, hashes.SHA256())
         )
         self.bundle = self._write("ca.pem", self.cert)
 
     def _builder(
-        self, subject: x509.Name, key: ec.EllipticCurvePrivateKey
+        self, subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePrivateKey
     ) -> x509.CertificateBuilder:
         now = dt.datetime.now(dt.UTC)
-        issuer = subject if not hasattr(self, "cert") else self.cert.subject
         return (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -50,15 +58,26 @@ class Authority:
         )
 
     def issue(self, name: str, usage: x509.ObjectIdentifier) -> tuple[Path, Path]:
+        """A leaf certificate for 127.0.0.1 with its key, for `usage` (server or client)."""
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        ca_key_id = self.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
         cert = (
-            self._builder(subject, key)
+            self._builder(subject, self.cert.subject, key)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(cert_sign=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
             .add_extension(
                 x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                 critical=False,
             )
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_key_id.value),
+                critical=False,
+            )
             .sign(self.key, hashes.SHA256())
         )
         key_path = self.folder / f"{name}.key"
@@ -77,6 +96,21 @@ class Authority:
         return path
 
 
+def _key_usage(cert_sign: bool) -> x509.KeyUsage:
+    """A CA signs certificates and revocation lists; a leaf signs its handshakes."""
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=not cert_sign,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 @pytest.fixture
 def authority(tmp_path: Path) -> Authority:
     return Authority(tmp_path)
@@ -91,6 +125,8 @@ async def https_server(authority: Authority) -> AsyncIterator[Callable[..., str]
         cert, key = authority.issue("server", ExtendedKeyUsageOID.SERVER_AUTH)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
+        # Python 3.13 verifies peers this strictly by default; older ones do it here too.
+        context.verify_flags |= ssl.VERIFY_X509_STRICT
         if require_client_cert:
             context.verify_mode = ssl.CERT_REQUIRED
             context.load_verify_locations(authority.bundle)
@@ -137,6 +173,19 @@ async def test_a_client_certificate_is_presented(https_server, open_client, auth
     tls = TlsConfig(ca_bundle=authority.bundle, client_cert=cert, client_key=key)
     client = open_client(url, contract=False, tls=tls)
     assert await client.health() == "ok"
+
+
+async def test_the_certificates_pass_strict_x509_verification(https_server, authority):
+    """Python 3.13's default contexts, and some real authorities' verifiers, refuse
+    certificates a lax CA issues (no Authority Key Identifier, for instance): both ends
+    verify strictly here whatever Python runs the test."""
+    url = await https_server(require_client_cert=True)
+    cert, key = authority.issue("daemon", ExtendedKeyUsageOID.CLIENT_AUTH)
+    context = tls_context(TlsConfig(ca_bundle=authority.bundle, client_cert=cert, client_key=key))
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    async with httpx.AsyncClient(verify=context, timeout=5) as client:
+        answer = await client.get(f"{url}/etatSante")
+    assert answer.json() == {"message": "ok"}
 
 
 def test_unreadable_tls_files_are_a_config_error(tmp_path):

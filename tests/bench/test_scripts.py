@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Each benchmark runs the daemon in a child process.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPTS = {

@@ -1,4 +1,4 @@
-"""config.example.toml runs as is, and documents every option the daemon knows (STYLE 7)."""
+"""config.example.toml runs as is, and documents every option the daemon knows."""
 
 from __future__ import annotations
 

@@ -140,6 +140,7 @@ def text_of(section: str, dom: str) -> str:
     return re.sub(r"<[^>]+>", " ", match.group(1))
 
 
+@pytest.mark.slow  # headless Chromium starts for each page read
 @needs_chromium
 async def test_the_page_lists_flows_counts_and_letters_needing_attention_first(tmp_path, page):
     dom = await chromium(tmp_path, "--dump-dom", page.url)
@@ -161,6 +162,7 @@ async def test_the_page_lists_flows_counts_and_letters_needing_attention_first(t
     assert recent.index("Incertaine.pdf") < recent.index("Relevé d'échéances.pdf")
 
 
+@pytest.mark.slow  # headless Chromium starts for each page read
 @needs_chromium
 async def test_searching_a_file_name_ignores_case_and_accents(tmp_path, page):
     dom = await chromium(tmp_path, "--dump-dom", f"{page.url}?q=releve")

@@ -125,6 +125,7 @@ def children() -> Iterator[list[Child]]:
         child.kill()
 
 
+@pytest.mark.slow
 def test_state_survives_a_restart_of_the_process(children: list[Child], tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     first = Child("--state", str(state), "--speed", "1")
@@ -141,6 +142,7 @@ def test_state_survives_a_restart_of_the_process(children: list[Child], tmp_path
     assert second.stop(signal.SIGINT) == ExitCode.OK
 
 
+@pytest.mark.slow
 def test_faults_and_users_from_the_command_line(children: list[Child]) -> None:
     child = Child("--user", f"{USER}:{PASSWORD}", "--fault", "reject_400=1")
     children.append(child)

@@ -1,4 +1,4 @@
-"""`imprimfip check-config` as a sysadmin runs it: a child process, the emulator (issue 7)."""
+"""`imprimfip check-config` as a sysadmin runs it: a child process, the emulator."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ def closed_port() -> Iterator[int]:
         yield held.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
     result = check_config(write_config(tmp_path, sandbox.api_url))
 
@@ -88,6 +89,7 @@ def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
     assert sandbox.submissions() == []
 
 
+@pytest.mark.slow
 def test_a_wrong_password_fails_the_credentials_check_and_is_never_shown(tmp_path, make_sandbox):
     box = make_sandbox(users={"demo": "right"})
     canary = "canary-4c1d-wrong"
@@ -105,6 +107,7 @@ def test_a_wrong_password_fails_the_credentials_check_and_is_never_shown(tmp_pat
     assert "1 of 8 checks failed" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_wrong_oauth_secret_fails_the_health_check(tmp_path, make_sandbox):
     box = make_sandbox(oauth_clients={"imprimfip": "right-secret"})
     oauth = (
@@ -125,6 +128,7 @@ def test_a_wrong_oauth_secret_fails_the_health_check(tmp_path, make_sandbox):
     assert lines(right.stdout)["secret api.oauth.client_secret"] == ("ok", "present")
 
 
+@pytest.mark.slow
 def test_unwritable_folders_are_named_with_what_to_do(tmp_path, sandbox):
     config = write_config(tmp_path, sandbox.api_url)
     flow = tmp_path.joinpath(*FLOW)
@@ -154,6 +158,7 @@ def test_unwritable_folders_are_named_with_what_to_do(tmp_path, sandbox):
     assert found["ledger"][1].startswith(f"{ledger} is not writable by")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a second filesystem")
 def test_flow_folders_on_two_filesystems_fail_with_the_stray_folder(tmp_path, sandbox):
     config = write_config(tmp_path, sandbox.api_url)
@@ -170,6 +175,7 @@ def test_flow_folders_on_two_filesystems_fail_with_the_stray_folder(tmp_path, sa
     assert "one mount point" in detail
 
 
+@pytest.mark.slow
 def test_an_unreachable_api_fails_with_what_to_check(tmp_path, closed_port):
     result = check_config(write_config(tmp_path, f"http://127.0.0.1:{closed_port}/api/v1"))
 
@@ -183,6 +189,7 @@ def test_an_unreachable_api_fails_with_what_to_check(tmp_path, closed_port):
     assert found["ledger"][0] == "ok"
 
 
+@pytest.mark.slow
 def test_a_config_error_lists_every_mistake_and_exits_78(tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text(

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 
 import httpx
+import pytest
 
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE
 from imprimfip.exitcodes import ExitCode
 from imprimfip.ledger import Ledger
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.ports import free_port
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
+
+# Each test runs an imprimfip command (demo, sandbox, resolve) in a child process.
+pytestmark = pytest.mark.slow
 
 IMPRIMFIP = [sys.executable, "-m", "imprimfip"]
 
@@ -30,12 +34,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         env={**os.environ, "IMPRIMFIP_PASSWORD": "x"},
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_demo_shows_a_good_letter_deposited_and_a_bad_one_explained(tmp_path):

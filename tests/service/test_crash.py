@@ -1,4 +1,5 @@
-"""Invariants 1 and 2 through a SIGKILL at every named crash point (issue 4).
+"""'Nothing is lost' and 'Nothing is mailed twice' (docs/invariants.md) through a SIGKILL at
+every named crash point.
 
 For each point the daemon kills itself there; a restart must finish the letter: in done/
 with exactly one deposit on the emulator, or in error/ with its note (refused, or held as
@@ -16,8 +17,8 @@ import pytest
 from imprimfip.crashpoints import ENVIRONMENT_VARIABLE, POINTS
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 GOOD_PATH = {
     "claim.row_written": "deposited",

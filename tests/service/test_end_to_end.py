@@ -1,30 +1,23 @@
-"""The walking skeleton, as a user sees it: a PDF saved in an inbox goes out (issue 2)."""
+"""The walking skeleton, as a user sees it: a PDF saved in an inbox goes out."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
+
+import pytest
 
 from imprimfip.exitcodes import ExitCode
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
 
-
-def files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
-
-
-def save(inbox: Path, name: str, data: bytes) -> None:
-    """Save as a careful application does: a temporary name, then a rename."""
-    temporary = inbox / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, inbox / name)
+# Each test runs the daemon in a child process.
+pytestmark = pytest.mark.slow
 
 
 def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(
@@ -35,8 +28,8 @@ def test_a_letter_saved_in_the_inbox_is_deposited_once_and_lands_in_done(
     letter = make_letter(pages=2)
     save(flow / "inbox", "Relance Dupont.pdf", letter)
 
-    # The receipt is written just after the letter is moved: wait for it, not the letter alone.
-    wait_until(lambda: [p for p in files(flow / "done") if p.name.endswith(".recu.json")], 30)
+    # The receipt is written right after the letter is moved: wait for it.
+    wait_until(lambda: list(flow.glob("done/*/*.recu.json")), timeout=30)
 
     [deposited] = [p for p in files(flow / "done") if p.suffix == ".pdf"]
     assert deposited.name == "Relance Dupont.pdf"

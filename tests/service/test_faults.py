@@ -1,5 +1,5 @@
-"""Letter faults and system faults are different (invariant 3); unknown outcomes are never
-resent (invariant 2). The real daemon against the emulator's injected faults."""
+"""Letter faults and system faults are different; unknown outcomes are never resent (see
+docs/invariants.md). The real daemon against the emulator's injected faults."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sqlite3
 
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 
 def pdfs(folder):
@@ -64,9 +64,7 @@ def test_a_lost_answer_is_found_again_and_never_resent(tmp_path, sandbox, start_
     assert daemon.stop() == 0
 
 
-def test_a_500_after_the_deposit_is_found_again_and_never_resent(
-    tmp_path, sandbox, start_daemon
-):
+def test_a_500_after_the_deposit_is_found_again_and_never_resent(tmp_path, sandbox, start_daemon):
     sandbox.set_faults(error_500_after_accept=1.0)
     daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
     flow = tmp_path / "spool" / "courrier"

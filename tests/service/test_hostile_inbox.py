@@ -1,4 +1,4 @@
-"""The daemon never trusts the inbox (invariant 4), seen from the folders."""
+"""The daemon never trusts the inbox (docs/invariants.md), seen from the folders."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import unicodedata
 
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 
 def test_a_link_to_a_secret_is_moved_aside_and_never_uploaded(tmp_path, sandbox, start_daemon):
@@ -62,9 +62,7 @@ def test_a_file_still_written_after_its_claim_is_not_sent_as_is(tmp_path, sandbo
     assert daemon.stop() == 0
 
 
-def test_an_inbox_that_disappears_and_comes_back_is_watched_again(
-    tmp_path, sandbox, start_daemon
-):
+def test_an_inbox_that_disappears_and_comes_back_is_watched_again(tmp_path, sandbox, start_daemon):
     daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
     flow = tmp_path / "spool" / "courrier"
     shutil.rmtree(flow / "inbox")
@@ -94,8 +92,8 @@ subfolders = true
     (flow / "inbox" / "service-a" / "lettre.json").write_text('{"recipient": {}}')
     save(flow / "inbox" / "service-a", "lettre.pdf", make_letter())
 
-    # The sidecar is moved just after its letter: wait for both, not for the letter alone.
-    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.pdf")), timeout=30)
-    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.json")), timeout=10)
+    # The sidecar follows its letter into done/, right after the letter and its receipt.
+    wait_until(lambda: list(flow.glob("done/*/service-a_lettre.json")), timeout=30)
+    assert list(flow.glob("done/*/service-a_lettre.pdf"))
     assert files(flow / "inbox") == []
     assert daemon.stop() == 0

@@ -1,4 +1,4 @@
-"""What journald gets from the daemon: JSON lines, level prefixes, no secret (issue 7)."""
+"""What journald gets from the daemon: JSON lines, level prefixes, no secret."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from imprimfip.exitcodes import ExitCode
 from imprimfip.outputs.report_csv import FILE_NAME as CSV_NAME
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.ports import free_port
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_commands import free_port
-from tests.service.test_end_to_end import files, save
 
 # What `journalctl -p` filters on: the syslog priority of each level.
 PRIORITY = {"critical": 2, "error": 3, "warning": 4, "info": 6, "debug": 7}

@@ -1,22 +1,15 @@
-"""Prometheus can scrape the daemon (issue 7): the real endpoint of a real daemon."""
+"""Prometheus can scrape the daemon: the real endpoint of a real daemon."""
 
 from __future__ import annotations
-
-import socket
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.ports import free_port
+from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import save
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -13,8 +13,8 @@ from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger, LetterState
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import files, save
 
 
 def deposit_directly(api_url: str, filename: str, data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""The daemon refuses to start where it could not keep its promises (issue 4)."""
+"""The daemon refuses to start where it could not keep its promises."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def test_a_ledger_on_a_network_share_is_refused(tmp_path, monkeypatch):
     check_ledger_location(config, f"/dev/vda {tmp_path} ext4 rw 0 0\n")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a second filesystem")
 def test_flow_folders_on_two_filesystems_are_refused_with_their_paths(tmp_path):
     config = write_config(tmp_path, "http://127.0.0.1:9/api/v1")

@@ -1,4 +1,4 @@
-"""The daemon speaks systemd's notify protocol (issue 7): a real child process, a real
+"""The daemon speaks systemd's notify protocol: a real child process, a real
 notify socket read by the test, real signals."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import save
 
 
 class NotifySocket:

@@ -1,6 +1,6 @@
 """Status tracking in the real daemon (a child process) against the emulator at high speed:
 letters followed to their end, few status calls, a restart that loses nothing, alerts once,
-the CSV report, the status page and `imprimfip status` (issue 6)."""
+the CSV report, the status page and `imprimfip status`."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from imprimfip.exitcodes import ExitCode
 from imprimfip.outputs.report_csv import FILE_NAME
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
+from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
-from tests.service.test_end_to_end import save
 
 FLOWS = """
 [[flows]]
@@ -49,16 +49,6 @@ name = "MAIRIE DE TESTVILLE"
 zip_code = "75001"
 town = "PARIS"
 """
-RECIPIENT = {
-    "recipient": {
-        "information": {
-            "emailAddress": "claire.dupont@example.org",
-            "type": "PARTICULIER",
-            "lastname": "DUPONT",
-            "firstname": "CLAIRE",
-        }
-    }
-}
 STATUS_CALLS = "GET /api/v1/file/{internalRef}/status"
 
 
@@ -86,9 +76,13 @@ def appender(path: Path) -> str:
 def drop(folder: Path, flow: str, count: int) -> None:
     inbox = folder / "spool" / flow / "inbox"
     for n in range(count):
-        if flow == "electronique":
-            save(inbox, f"lettre-{n}.json", json.dumps(RECIPIENT).encode())
-        save(inbox, f"lettre-{n}.pdf", make_letter(text=(f"Lettre numéro {n}, reçue.",)))
+        sending_type = "LRE" if flow == "electronique" else "STD"
+        save(
+            inbox,
+            f"lettre-{n}.pdf",
+            make_letter(text=(f"Lettre numéro {n}, reçue.",)),
+            sending_type,
+        )
 
 
 def query(folder: Path, sql: str) -> list[tuple]:

@@ -10,6 +10,9 @@ import pytest
 from imprimfip.exitcodes import ExitCode
 from tests.fixtures import pdfs
 
+# Each test runs `imprimfip validate` in a child process, with its own worker pool.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 [api]
 username = "demo"

@@ -1,7 +1,8 @@
-"""The systemd unit, sysusers.d and tmpfiles.d snippets in systemd/ (issue 7).
+"""The systemd unit, sysusers.d and tmpfiles.d snippets in systemd/ (README, 'Run it as a
+service').
 
 `systemd-analyze verify` is systemd's own check of the unit; the rest checks that the unit
-says what the issue requires and agrees with the daemon (exit codes, grace period, config
+says what the README promises and agrees with the daemon (exit codes, grace period, config
 path, credential names) and with its two snippets. CI installs Debian's `systemd` package.
 """
 

@@ -1,4 +1,4 @@
-"""The poller in this process, on a real ledger and a real emulator (issue 6 tests).
+"""The poller in this process, on a real ledger and a real emulator.
 
 `tracking(tmp_path, sandbox)` yields a `Harness` whose poller and notifier run in the
 test's event loop; `deposit` submits a letter to the emulator and records it in the ledger

@@ -7,6 +7,8 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from imprimfip.config.model import NotifyConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History, Outcome
@@ -136,6 +138,7 @@ async def test_the_email_is_sent_in_french_and_a_channel_that_worked_is_not_sent
     assert "« lettre.pdf » n'est toujours pas remis" in message.get_content()
 
 
+@pytest.mark.slow
 async def test_a_refused_registered_letter_raises_one_alert(tmp_path, make_sandbox):
     box = make_sandbox(refused_rate=1.0)
     before = alerts.RAISED[("recommande", "refused")]

@@ -1,4 +1,4 @@
-"""Final statuses per sending type, from the table in IMPRIMFIP.md."""
+"""Final statuses per sending type, as docs/letter-life.md lists them."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from imprimfip.ledger.history import WHOLE_FILE, Ended
 from imprimfip.sandbox.life import plan_life
 from imprimfip.tracking import alerts, finality
@@ -56,6 +58,7 @@ def check_recorded_once_in_order(harness: Harness, box, letter_id: int) -> None:
         assert statuses[-1] == plan[reference][-1]
 
 
+@pytest.mark.slow
 async def test_letters_of_each_sending_type_are_followed_to_their_final_status(tmp_path, sandbox):
     async with tracking(tmp_path, sandbox) as harness:
         made = [std(f"simple-{n}.pdf") for n in range(3)]
@@ -70,6 +73,7 @@ async def test_letters_of_each_sending_type_are_followed_to_their_final_status(t
         assert set(harness.changed) == {"courrier", "electronique", "recommande"}
 
 
+@pytest.mark.slow
 async def test_an_ordinary_letter_costs_at_most_4_status_calls_on_average(tmp_path, sandbox):
     async with tracking(tmp_path, sandbox) as harness:
         ids = [await harness.deposit(std(f"lettre-{n}.pdf")) for n in range(10)]

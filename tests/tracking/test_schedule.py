@@ -1,4 +1,4 @@
-"""The poll schedule: a pure function of the letter's life so far (issue 6)."""
+"""The poll schedule: a pure function of the letter's life so far."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def test_a_page_that_is_not_a4_is_named_and_measured(size, name, found_mm):
     assert "A4 (210 × 297 mm)" in finding.message
 
 
-def test_the_message_matches_the_issue_s_example():
+def test_the_message_names_the_page_its_size_and_what_to_do():
     data = pdfs.join(pdfs.make_letter(pages=2), pdfs.make_letter(page_size=pdfs.LETTER))
     [finding] = findings(data)
     assert finding.page == 3

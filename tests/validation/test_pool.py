@@ -47,6 +47,7 @@ async def test_the_worker_is_reused_between_letters(pool):
         (pdfs.make_recursive_form, "limit"),
     ],
 )
+@pytest.mark.slow
 async def test_a_hostile_pdf_is_too_complex_and_the_next_letter_is_checked(pool, make, reason):
     report = await pool.check(make(), RULES)
     assert [(f.code, f.details["reason"]) for f in report.findings] == [("too_complex", reason)]
@@ -63,6 +64,7 @@ async def test_a_file_that_reads_too_long_is_stopped_at_the_flow_s_time_bound(po
     assert (await pool.check(pdfs.make_letter(), RULES)).ok
 
 
+@pytest.mark.slow
 async def test_a_file_that_needs_too_much_memory_is_stopped_at_the_memory_bound(pool):
     rules = ValidationRules(max_memory_mb=160)
     report = await pool.check(pdfs.make_inflating(70), rules)
@@ -110,6 +112,7 @@ async def test_checks_run_side_by_side_on_several_workers():
         await pool.check(pdfs.make_letter(), RULES)
 
 
+@pytest.mark.slow
 async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
     worker = await _Worker.start()
     process = worker.process
@@ -156,6 +159,7 @@ async def test_a_bug_escaping_check_pdf_is_reported_as_ours_and_the_worker_goes_
             await process.wait()
 
 
+@pytest.mark.slow
 async def test_closing_the_pool_mid_check_never_blames_the_letter():
     pool = ValidatorPool(workers=1, timeout_s=60.0)
     await pool.start()

@@ -1,4 +1,4 @@
-"""The IMPRIM'FIP client (issue 3). Modules, one job each:
+"""The IMPRIM'FIP client. Modules, one job each:
 
 - `client`: `ImprimFipClient` (submit, status, health, find_submission), the call loop;
 - `models`: the requests and answers, written from the spec;

@@ -1,11 +1,11 @@
 """Who we are to IMPRIM'FIP: request headers, the OAuth token, and the TLS context.
 
 This module is the only reader of the API's secrets (`reveal()`), so that no other code
-holds a password or a token in clear (DESIGN invariant 6). Which headers are sent is
-configuration, settled with DGFiP at onboarding: `username` always on file operations,
-`password` (base64) if `send_password`, `X-JWT-Assertion` if one is configured,
-`Authorization: Bearer` if OAuth client credentials are configured; a fresh UUID4
-`X-Correlation-ID` and `X-Request-ID` on every request.
+holds a password or a token in clear (see docs/invariants.md, 'Secrets stay secret').
+Which headers are sent is configuration, settled with DGFiP at onboarding: `username`
+always on file operations, `password` (base64) if `send_password`, `X-JWT-Assertion` if one
+is configured, `Authorization: Bearer` if OAuth client credentials are configured; a fresh
+UUID4 `X-Correlation-ID` and `X-Request-ID` on every request.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""One rate budget for every call of the subscription (DESIGN invariant 5).
+"""One rate budget for every call of the subscription (see docs/invariants.md, 'The rate
+limit is a budget, not a wall to hit').
 
 The rule, for a budget of N calls per window with a poll share p (P = round(N * p) calls,
 at least 1, reserved for polls; U = N - P, at least 1, reserved for uploads):

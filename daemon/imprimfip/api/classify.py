@@ -1,10 +1,12 @@
-"""Sort every way an IMPRIM'FIP call can end into one outcome class (DESIGN invariant 3).
+"""Sort every way an IMPRIM'FIP call can end into one outcome class (see docs/invariants.md,
+'Letter faults and system faults are different').
 
 `classify` is the one place where an HTTP answer or an httpx exception becomes one of the
 daemon's errors; nothing above the api package sees httpx. The rule that protects against
-mailing a letter twice (invariant 2): once the body of a submission may have reached the
-server, any ending that does not say what happened is `OutcomeUnknown`, never retried. A
-status, health or token request is safe to repeat, so the same endings are `ApiUnavailable`.
+mailing a letter twice (see docs/invariants.md, 'Nothing is mailed twice'): once the body
+of a submission may have reached the server, any ending that does not say what happened is
+`OutcomeUnknown`, never retried. A status, health or token request is safe to repeat, so
+the same endings are `ApiUnavailable`.
 
     answer or exception                          submit           status, health, token
     gateway code 900804, HTTP 429                ApiThrottled     ApiThrottled

@@ -47,7 +47,8 @@ Build = Callable[[dict[str, str]], httpx.Request]
 
 class AttemptHooks(Protocol):
     """Told about each attempt of a deposit, so that the caller's ledger can say
-    "submitting" only while a request may really be on its way (invariant 2)."""
+    "submitting" only while a request may really be on its way (see docs/invariants.md,
+    'Nothing is mailed twice')."""
 
     def before_send(self) -> None:
         """The budget granted the call; its first byte is about to leave."""

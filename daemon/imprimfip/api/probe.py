@@ -1,4 +1,5 @@
-"""The internalRefs a lost submission could have received (pure; DESIGN invariant 2).
+"""The internalRefs a lost submission could have received (pure; see docs/invariants.md,
+'Nothing is mailed twice').
 
 The API has no idempotency key: when a submission's answer is lost, the only way to learn
 whether it was accepted is to ask the status of every reference the server could have given

@@ -1,4 +1,5 @@
-"""Knowing whether a request body may have reached the server (DESIGN invariant 2).
+"""Knowing whether a request body may have reached the server (see docs/invariants.md,
+'Nothing is mailed twice').
 
 A submission that failed before any byte of its body left can be retried; one that failed
 after cannot, since the server may have accepted it. httpx does not say which, so the

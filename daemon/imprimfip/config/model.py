@@ -61,7 +61,8 @@ class TlsConfig(FrozenModel):
 
 
 class BudgetConfig(FrozenModel):
-    """One budget of calls for the whole subscription (DESIGN invariant 5)."""
+    """One budget of calls for the whole subscription (see docs/invariants.md, 'The rate
+    limit is a budget, not a wall to hit')."""
 
     calls_per_minute: Annotated[int, Field(gt=0, le=500)] = 480
     # While deposits and polls both wait, polls get this share and deposits the rest; either
@@ -200,7 +201,7 @@ class HorizonDays(FrozenModel):
 
 
 class TrackingConfig(FrozenModel):
-    """Following deposited letters until their final status (issue 6).
+    """Following deposited letters until their final status (see docs/letter-life.md).
 
     `time_scale` divides every delay of the poll schedule, as the emulator's `--speed`
     divides its simulated delays: 1 in production.

@@ -1,4 +1,4 @@
-"""A flow's validation rules, as configured under `[flows.validation]` (issue 5).
+"""A flow's validation rules, as configured under `[flows.validation]`.
 
 Every rule has a stable code. The codes a file cannot get past (`not_pdf`, `damaged`,
 `encrypted`, `no_pages`, `too_complex`) are always errors: nothing else can be checked, and
@@ -45,7 +45,7 @@ Millimetres = Annotated[float, Field(ge=0, le=1000)]
 class AddressZone(FrozenModel):
     """The envelope window, in mm from the page's top-left corner as the page is displayed.
 
-    The default contains both public positions in IMPRIM'FIP.md (a print provider's French
+    The default contains both public positions we know of (a print provider's French
     right window, and the recipient box of SignalConso letters) with a little tolerance.
     """
 

@@ -1,7 +1,8 @@
 """Credentials: read from the environment, a file or a systemd credential, never from the TOML.
 
 A `Secret` prints as ``********`` wherever it ends up (repr, logs, tracebacks); the only way
-to read it is `reveal()`, called where request headers are built (DESIGN invariant 6).
+to read it is `reveal()`, called where request headers are built (see docs/invariants.md,
+'Secrets stay secret').
 """
 
 from __future__ import annotations

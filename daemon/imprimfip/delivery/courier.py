@@ -1,7 +1,7 @@
 """One claimed letter, from processing/ to IMPRIM'FIP and into done/ or error/.
 
-Each step writes its state to the ledger before the side effect it announces (DESIGN,
-"The life of a letter"); `file` replays the side effect of a decided state, so a restart
+Each step writes its state to the ledger before the side effect it announces (see
+docs/letter-life.md); `file` replays the side effect of a decided state, so a restart
 at any instant completes what was decided and never decides twice.
 """
 
@@ -43,7 +43,7 @@ class _Attempt:
 
     So a stop while a letter waits for the budget or between retries leaves it claimed,
     to be sent normally, and only a stop while a request may be on the wire makes it
-    uncertain (invariant 2).
+    uncertain (see docs/invariants.md, 'Nothing is mailed twice').
     """
 
     def __init__(self, ledger: Ledger, letter_id: int, submit_name: str) -> None:

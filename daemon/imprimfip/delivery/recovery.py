@@ -32,7 +32,8 @@ def interrupted(courier: Courier, flow: Flow, limit: int) -> list[Claimed]:
     """Letters claimed but not yet sent, read again; stopped deposits become uncertain.
 
     Returns the claimed letters to deliver again. A letter stopped while being submitted
-    may have been received: it is never sent again automatically (invariant 2).
+    may have been received: it is never sent again automatically (see docs/invariants.md,
+    'Nothing is mailed twice').
     """
     ledger = courier.ledger
     for letter in ledger.in_states(LetterState.SUBMITTING, flow=flow.config.name):

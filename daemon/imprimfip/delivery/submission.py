@@ -14,7 +14,8 @@ def submit_name(name: str, letter_id: int) -> str:
     """The file name given to IMPRIM'FIP: the staff's name made unique to this letter.
 
     IMPRIM'FIP derives the internalRef from it; a name no other letter uses lets an
-    uncertain deposit be found again without ambiguity (invariant 2).
+    uncertain deposit be found again without ambiguity (see docs/invariants.md, 'Nothing is
+    mailed twice').
     """
     stem = PurePath(name).stem.replace("@", "_") or "courrier"
     return f"{stem}_{letter_id:06d}.pdf"

@@ -2,7 +2,8 @@
 
 The rename comes first and the reading second, so that what is read sits in a folder only
 the daemon writes to; the entry is opened without following links and checked on the
-opened descriptor (invariant 4): a link to /etc/shadow is moved aside, never read.
+opened descriptor: a link to /etc/shadow is moved aside, never read (see
+docs/invariants.md, 'The daemon never trusts the inbox').
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Claimed:
     """A regular file, now in processing/, with the bytes that will be validated and sent.
 
     `changed` says the file on disk is no longer the one first claimed (a writer that was
-    still at work): it must not be sent as is (invariant 4).
+    still at work): it must not be sent as is.
     """
 
     letter: Letter

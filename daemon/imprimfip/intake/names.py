@@ -1,4 +1,5 @@
-"""File names from the inbox are data from strangers: make them safe before use (invariant 4)."""
+"""File names from the inbox are data from strangers: make them safe before use (see
+docs/invariants.md, 'The daemon never trusts the inbox')."""
 
 from __future__ import annotations
 

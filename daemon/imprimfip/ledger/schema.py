@@ -39,7 +39,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX transitions_by_letter ON transitions (letter_id);
     """,
-    # 2: status tracking (issue 6). `tracking` holds each deposited letter's poll schedule
+    # 2: status tracking (docs/letter-life.md, 'After the deposit: tracking').
+    # `tracking` holds each deposited letter's poll schedule
     # (next_poll_at NULL once it is no longer followed: `ended` says why); `status_history`
     # every status change seen, reference '' for the file itself; `alerts` each alert once
     # per (letter, key), with the channels still to notify and when to try them again.

@@ -63,7 +63,8 @@ class Ledger:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode = WAL")
-        # FULL: a transition reported as written survives a power cut (invariant 1).
+        # FULL: a transition reported as written survives a power cut (see
+        # docs/invariants.md, 'Nothing is lost').
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA busy_timeout = 10000")

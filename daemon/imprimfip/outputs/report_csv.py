@@ -1,4 +1,4 @@
-"""The CSV report of a flow, for staff: opened in a spreadsheet by a double click (issue 6).
+"""The CSV report of a flow, for staff: opened in a spreadsheet by a double click.
 
 UTF-8 with a byte order mark (so Excel reads the accents right), `;` between fields (the
 separator of French spreadsheets), French headers and dates, one row per letter, the latest

@@ -1,6 +1,7 @@
 """`imprimfip resolve`: a person settles a letter whose deposit outcome is unknown.
 
-Invariant 2 forbids the daemon to resend such a letter by itself. After checking in
+The daemon never resends such a letter by itself (see docs/invariants.md, 'Nothing is
+mailed twice'). After checking in
 IMPRIM'FIP, a person either records it as received (`--sent INTERNAL_REF`), which files it
 in done/ with that reference, or asks for it to be sent again (`--resend`), which puts it
 back into the inbox as a new letter. Without an action, the uncertain letters are listed.

@@ -25,7 +25,7 @@ from imprimfip.tracking.schedule import Timing
 
 
 class Tracker:
-    """Everything of tracking that runs inside the daemon."""
+    """Everything that follows deposited letters inside the daemon."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Following deposited letters to their final status (issue 6). Modules, one job each:
+"""Following deposited letters to their final status. Modules, one job each:
 
 - `finality`: which statuses end a letter's life, per sending type, and its phase;
 - `schedule`: when to ask next (pure), and the bounded delay it gives;

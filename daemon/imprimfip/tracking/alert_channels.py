@@ -1,4 +1,4 @@
-"""Sending alerts to the people of a flow: an email and/or a command (issue 6).
+"""Sending alerts to the people of a flow: an email and/or a command.
 
 An alert is recorded in the ledger first, with the channels it must reach; `Notifier`
 then delivers it, and tries a failed channel again later (1 min, doubling, up to 1 h; at

@@ -1,4 +1,4 @@
-"""Which alerts a letter's statuses call for, and their words (issue 6, "Telling people").
+"""Which alerts a letter's statuses call for, and their words.
 
 `alerts_for` is a pure function of what is known now; it lists every alert the situation
 justifies, and the ledger keeps each (letter, key) once, so an alert is raised the first

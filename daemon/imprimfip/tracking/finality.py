@@ -1,4 +1,5 @@
-"""Which statuses end a letter's life, per sending type (IMPRIMFIP.md, the status table).
+"""Which statuses end a letter's life, per sending type (docs/letter-life.md, 'After the
+deposit: tracking').
 
 A file whose own status is "Erreur" is over; otherwise it is over once every document has a
 final status for its sending type: "Expédié" ends an ordinary letter, a registered letter

@@ -1,4 +1,4 @@
-"""The poller: follows every deposited letter to its final status (issue 6).
+"""The poller: follows every deposited letter to its final status.
 
 Thin shell around pure decisions (`schedule.next_poll`, `finality.phase`,
 `alerts.alerts_for`, `observe.changes`): it finds new deposits in the ledger, asks

@@ -1,7 +1,7 @@
 """When to ask IMPRIM'FIP about a letter next: a pure function of its life so far.
 
 Every status call costs one call of the subscription's budget, which deposits need too, so
-the schedule follows the life of a letter rather than a clock (issue 6). Ages are counted
+the schedule follows the life of a letter rather than a clock. Ages are counted
 from the deposit, in the service's time (real seconds times `time_scale`), and the poll
 points are fixed ages, so a restart or a late poll never shifts the schedule:
 

@@ -1,4 +1,4 @@
-"""Letter validation: is this PDF something the print centres can print? (issue 5)
+"""Letter validation: is this PDF something the print centres can print?
 
 pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child process
   └ worker                               runs check_pdf in the child, under rlimits

@@ -1,6 +1,6 @@
-"""`check_pdf`: the pure core of validation, bytes + a flow's rules -> Report (issue 5).
+"""`check_pdf`: the pure core of validation, bytes + a flow's rules -> Report.
 
-The order of the checks is written once, in RULES (STYLE 9). A file that is not a PDF, does
+The order of the checks is written once, in RULES. A file that is not a PDF, does
 not open, is encrypted or has no page stops the checks: nothing else can be read. A rule
 that finds the file damaged or too complex stops them too. A rule that fails because of our
 own bug is logged as a bug and named in `Report.unchecked`; the letter is not blamed.

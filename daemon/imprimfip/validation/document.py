@@ -1,4 +1,4 @@
-"""Opening the bytes with pypdf, and translating pypdf's failures (STYLE 3).
+"""Opening the bytes with pypdf, and translating pypdf's failures.
 
 This is the boundary: `classify` turns any exception raised while reading a file into a
 Problem about the file (`damaged`, `too_complex`), or into None when the fault is ours (a bug

@@ -1,8 +1,8 @@
 """Pages as they print: the effective box (CropBox within MediaBox), /Rotate and /UserUnit.
 
 Sizes are in mm, as the page is displayed (a 90° /Rotate swaps width and height), and
-positions are in mm from the displayed top-left corner, the way staff and IMPRIM'FIP.md
-describe an envelope window.
+positions are in mm from the displayed top-left corner, the way staff and print
+providers describe an envelope window.
 """
 
 from __future__ import annotations

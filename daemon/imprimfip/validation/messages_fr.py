@@ -1,5 +1,5 @@
 """The one catalogue of French messages for staff: code + details -> what was found, what is
-expected, what to do (STYLE 4 and 5). The same text goes to the error/ note and `--json`.
+expected, what to do. The same text goes to the error/ note and `--json`.
 """
 
 from __future__ import annotations

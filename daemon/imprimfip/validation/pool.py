@@ -1,5 +1,5 @@
-"""`ValidatorPool`: `check_pdf` in child processes, with time and memory bounds (issue 5,
-DESIGN invariant 4).
+"""`ValidatorPool`: `check_pdf` in child processes, with time and memory bounds (see
+docs/invariants.md, 'The daemon never trusts the inbox').
 
 Workers are started once and reused. A file that makes its worker overrun the wall-clock
 timeout, its CPU time (RLIMIT_CPU) or its memory (RLIMIT_AS), or crash it, gets a Report

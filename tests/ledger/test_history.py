@@ -1,17 +1,18 @@
-"""The ledger's tracking tables: schedule, status history, alerts (real SQLite files)."""
+"""The ledger's tracking tables through `History`: schedule, status history, alerts (real
+SQLite files)."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, Ended, History, Outcome, Status
 from imprimfip.ledger.schema import MIGRATIONS
-from imprimfip.tracking.observe import changes
-from tests.tracking.replay import DEPOSIT
+
+DEPOSIT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -85,20 +86,6 @@ def test_a_poll_records_its_changes_schedule_and_alerts_each_once(ledger):
     tracked = history.tracked(letter)
     assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, Ended.FINAL)
     assert history.latest(letter) == {letter: {WHOLE_FILE: seen[0]}}
-
-
-def test_only_what_differs_from_the_latest_status_is_a_change():
-    latest = {
-        WHOLE_FILE: Status(WHOLE_FILE, "Soumis", "d1", ""),
-        "A": Status("A", "En attente de traitement", "d1", ""),
-    }
-    seen = [
-        Status(WHOLE_FILE, "Soumis", "d1", ""),
-        Status("A", "En cours de traitement", "d2", ""),
-        Status("B", "En attente de traitement", "d1", ""),
-    ]
-    assert changes(latest, seen) == seen[1:]
-    assert changes({}, seen) == seen
 
 
 def test_a_notification_left_pending_is_due_again_at_its_retry_time(ledger):
