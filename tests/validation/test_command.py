@@ -86,8 +86,8 @@ def test_json_lists_every_file_and_a_rejected_one_exits_1(tmp_path):
         "severity": "error",
         "page": 3,
         "message": "La page 3 mesure 216 × 279 mm (format Letter américain). IMPRIM'FIP "
-        "n'imprime que le format A4 (210 × 297 mm) : réimprimez ou réexportez le document "
-        "en A4, puis redéposez-le.",
+        "n'imprime que le format A4 (210 × 297 mm), en portrait : réimprimez ou réexportez "
+        "le document en A4 portrait, puis redéposez-le.",
     }
     assert objects[2]["findings"][0]["code"] == "not_pdf"
 

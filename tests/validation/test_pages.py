@@ -42,8 +42,8 @@ def test_the_message_matches_the_issue_s_example():
     assert finding.page == 3
     assert finding.message == (
         "La page 3 mesure 216 × 279 mm (format Letter américain). IMPRIM'FIP n'imprime que "
-        "le format A4 (210 × 297 mm) : réimprimez ou réexportez le document en A4, puis "
-        "redéposez-le."
+        "le format A4 (210 × 297 mm), en portrait : réimprimez ou réexportez le document en "
+        "A4 portrait, puis redéposez-le."
     )
 
 

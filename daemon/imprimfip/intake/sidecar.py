@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from imprimfip.api.models import RecipientAddress, RecipientInformation
+from imprimfip.api.models import RecipientInformation
 from imprimfip.outputs.notes_fr import Reason
+from imprimfip.postal import PostalAddress
 
 MAX_SIDECAR_BYTES = 64 * 1024
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -30,7 +31,7 @@ class Recipient:
     """What a sidecar says about the letter's recipient."""
 
     information: RecipientInformation | None = None
-    address: RecipientAddress | None = None
+    address: PostalAddress | None = None
 
 
 def sidecar_name(letter_name: str) -> str:
@@ -66,7 +67,7 @@ def _information(data: Any) -> RecipientInformation | Reason:
     )
 
 
-def _address(data: Any) -> RecipientAddress | Reason:
+def _address(data: Any) -> PostalAddress | Reason:
     if not isinstance(data, dict):
         return _fault("« recipient.address » doit être un objet JSON.")
     name, zip_code, town = (str(data.get(k) or "").strip() for k in ("name", "zipCode", "town"))
@@ -76,7 +77,7 @@ def _address(data: Any) -> RecipientAddress | Reason:
             "L'adresse du destinataire doit avoir au moins un nom (name), une ville "
             "(town) et, en France, un code postal à 5 chiffres (zipCode)."
         )
-    return RecipientAddress(
+    return PostalAddress(
         name=name,
         line2=str(data.get("line2") or ""),
         line3=str(data.get("line3") or ""),
