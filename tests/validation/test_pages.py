@@ -95,6 +95,22 @@ def test_the_crop_box_is_the_size_that_prints():
     assert (finding.code, finding.details["format"]) == ("page_size", "A5")
 
 
+def test_one_wrong_crop_box_is_one_finding_even_when_it_is_wider_than_tall():
+    [finding] = findings(pdfs.make_cropped_letter((10, 10, 200, 150)))
+    assert (finding.code, finding.details["width_mm"], finding.details["height_mm"]) == (
+        "page_size",
+        190,
+        140,
+    )
+    assert "A4 portrait" in finding.message
+
+
+def test_a_wide_page_is_an_orientation_finding_when_sizes_are_not_checked():
+    rules = ValidationRules(severity={"page_size": "off"})
+    [finding] = findings(pdfs.make_letter(page_size=landscape(pdfs.LETTER)), rules)
+    assert finding.code == "orientation"
+
+
 def test_a_crop_box_outside_the_media_box_is_ignored():
     assert findings(pdfs.make_cropped_letter((300, 300, 400, 400))) == []
 
