@@ -119,10 +119,34 @@ def _is_country(lines: Sequence[str]) -> bool:
 def layout_faults(
     lines: Sequence[str], *, min_lines: int, max_lines: int, max_chars: int
 ) -> list[Fault]:
-    """What stops `lines` being an address La Poste can sort, in the order staff fix it:
-    the line count, each line too long, the last line."""
+    """What stops the lines of an address block being an address La Poste can sort, in the
+    order staff fix it: the line count, each line too long, the last line."""
     if not lines:
         return [{"problem": "empty"}]
+    faults = _line_faults(lines, min_lines, max_lines, max_chars)
+    if _split_tail(lines) is None:
+        faults.append({"problem": "no_postal_line", "line": lines[-1]})
+    return faults
+
+
+def address_faults(
+    address: PostalAddress, *, min_lines: int, max_lines: int, max_chars: int
+) -> list[Fault]:
+    """The same rules for an address given field by field: its printed lines, a name, and
+    a town with a 5-digit postal code in France (a country abroad)."""
+    lines = address.lines()
+    faults = _line_faults(lines, min_lines, max_lines, max_chars)
+    if not address.name:
+        faults.append({"problem": "no_name"})
+    in_france = not address.country or plain(address.country) == "FRANCE"
+    if not address.town or (in_france and not re.fullmatch(r"\d{5}", address.zip_code)):
+        faults.append({"problem": "no_postal_line", "line": lines[-1]})
+    return faults
+
+
+def _line_faults(
+    lines: Sequence[str], min_lines: int, max_lines: int, max_chars: int
+) -> list[Fault]:
     faults: list[Fault] = []
     count = len(lines)
     if not min_lines <= count <= max_lines:
@@ -133,8 +157,6 @@ def layout_faults(
             faults.append(
                 {"problem": "line_too_long", "line": line, "length": len(line), "max": max_chars}
             )
-    if _split_tail(lines) is None:
-        faults.append({"problem": "no_postal_line", "line": lines[-1]})
     return faults
 
 
