@@ -4,9 +4,9 @@ One type for every postal address the daemon handles: the sender's return addres
 config, the recipient read from a letter's address block or given in its per-letter data,
 and the `returnAddress` / `recipient.address` objects sent to IMPRIM'FIP. The rules (3 to 6
 lines of at most 38 characters, the last one "<5-digit postal code> <town>" or a country
-for abroad, plain capitals recommended) are La Poste's, as the README's "Validation rules"
-section lists them; they apply alike to an address block read from a PDF and to one given
-as data, so both are refused for the same reasons.
+for abroad, plain capitals recommended) are La Poste's, as the README's "The recipient's
+address" lists them; they apply alike to an address block read from a PDF and to one
+given as data, so both are refused for the same reasons.
 """
 
 from __future__ import annotations

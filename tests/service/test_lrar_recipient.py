@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 from pathlib import Path
 
 from imprimfip.service.exitcodes import ExitCode
 from tests.fixtures import pdfs
-from tests.fixtures.daemon import write_config
+from tests.fixtures.daemon import LRAR_FLOW, write_config
 from tests.fixtures.waiting import wait_until
 
 LETTERS = Path(__file__).parents[1] / "fixtures" / "letters"
@@ -22,20 +21,6 @@ CASES = {
     Path(case["file"]).stem: case
     for case in json.loads((LETTERS / "cases.json").read_text(encoding="utf-8"))
 }
-FLOW = textwrap.dedent(
-    """
-    [[flows]]
-    name = "recommande"
-    root = "spool/recommande"
-    sending_type = "LRAR"
-    settle_seconds = 0.1
-
-    [flows.return_address]
-    name = "MAIRIE DE TESTVILLE"
-    zip_code = "75001"
-    town = "PARIS"
-    """
-)
 FOUR = ("MADAME CLAIRE MARTIN", "APPARTEMENT 12", "12 RUE DES LILAS", "75011 PARIS")
 
 REFUSED = {
@@ -76,7 +61,7 @@ def shown_lines(address: dict[str, str]) -> list[str]:
 def test_lrar_letters_go_to_the_whole_address_they_show_or_are_refused(
     tmp_path, sandbox, start_daemon
 ):
-    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=FLOW))
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=LRAR_FLOW))
     flow = tmp_path / "spool" / "recommande"
     letters = {
         name: (LETTERS / CASES[name]["file"]).read_bytes() for name in [*REFUSED, *DEPOSITED]

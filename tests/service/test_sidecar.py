@@ -6,30 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from imprimfip.service.exitcodes import ExitCode
-from tests.fixtures.daemon import write_config
+from tests.fixtures.daemon import LRAR_FLOW, write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until
-
-FLOW = textwrap.dedent(
-    """
-    [[flows]]
-    name = "recommande"
-    root = "spool/recommande"
-    sending_type = "LRAR"
-    settle_seconds = 0.1
-
-    [flows.return_address]
-    name = "MAIRIE DE TESTVILLE"
-    zip_code = "75001"
-    town = "PARIS"
-    """
-)
 
 
 def save(inbox: Path, name: str, data: bytes) -> None:
@@ -56,7 +40,7 @@ SIDECARS = {
 def test_a_faulty_sidecar_sends_its_letter_to_error_with_a_french_note(
     tmp_path, sandbox, start_daemon
 ):
-    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=FLOW))
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=LRAR_FLOW))
     flow = tmp_path / "spool" / "recommande"
     for name, sidecar in SIDECARS.items():
         save(flow / "inbox", f"{name}.json", sidecar)

@@ -65,3 +65,12 @@ def test_the_cases_cover_every_outcome_for_every_template():
     assert set(by_template) == {"scrlttr2-nf", "lettre", "typst", "writer"}
     for outcomes in by_template.values():
         assert {"refused", "read"} <= outcomes
+
+
+def test_a_flow_whose_window_starts_at_45_mm_takes_typst_letters_whole():
+    rules = ValidationRules(address_zone={"top_mm": 45})
+    typst = [c for c in CASES if c["template"] == "typst" and c["placement"] == "template"]
+    for case in typst:
+        report = check_pdf((LETTERS / case["file"]).read_bytes(), rules, want_address=True)
+        assert report.ok, case["file"]
+        assert list(report.address.lines()) == case["address"]
