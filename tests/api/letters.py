@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from imprimfip.api.models import (
-    RecipientAddress,
     RecipientInformation,
-    ReturnAddress,
     Submission,
 )
+from imprimfip.postal import PostalAddress
 from tests.fixtures.pdfs import make_letter
 
 LETTER = make_letter()
 ANNEX = make_letter(text=("Notice jointe",))
-RETURN = ReturnAddress(
+RETURN = PostalAddress(
     name="MAIRIE DE TESTVILLE", line2="SERVICE COURRIER", zip_code="75001", town="PARIS"
 )
-RECIPIENT = RecipientAddress(
+RECIPIENT = PostalAddress(
     name="MADAME CLAIRE DUPONT", line4="10 RUE DES LILAS", zip_code="75011", town="PARIS"
 )
 

@@ -9,16 +9,15 @@ import pytest
 
 from imprimfip.api.models import (
     FileStatusReport,
-    RecipientAddress,
     RecipientInformation,
-    ReturnAddress,
     Submission,
     SubmissionAccepted,
     UnreadableAnswer,
 )
 from imprimfip.api.payload import OCTET_STREAM, flatten, multipart
+from imprimfip.postal import PostalAddress
 
-RETURN = ReturnAddress(
+RETURN = PostalAddress(
     name="MAIRIE DE TESTVILLE", line4="1 PLACE DE LA MAIRIE", zip_code="75001", town="PARIS"
 )
 LRAR = Submission(
@@ -28,7 +27,7 @@ LRAR = Submission(
     sending_type="LRAR",
     annexes=(("notice.pdf", b"%PDF-1.7 annex"),),
     on_behalf_of="agent.public",
-    recipient_address=RecipientAddress(
+    recipient_address=PostalAddress(
         name="JEAN DUPONT", line4="2 RUE DES LILAS", zip_code="69001", town="LYON"
     ),
     return_address=RETURN,

@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from imprimfip.api.models import RecipientAddress, RecipientInformation, Submission
-from imprimfip.config.model import FlowConfig, PostalAddress
+from imprimfip.api.models import RecipientInformation, Submission
+from imprimfip.config.model import FlowConfig
 from imprimfip.delivery.submission import build, submit_name
 from imprimfip.intake.sidecar import Recipient
-from imprimfip.validation.report import ExtractedAddress, Report
+from imprimfip.postal import PostalAddress
+from imprimfip.validation.report import Report
 
 SENDER = PostalAddress(
     name="MAIRIE DE TESTVILLE", line2="1 PLACE DE LA MAIRIE", zip_code="75001", town="PARIS"
 )
-READ = ExtractedAddress(name="M. JEAN MARTIN", line2="3 RUE HAUTE", zip_code="69002", town="LYON")
-GIVEN = RecipientAddress(name="MME CLAIRE DUPONT", zip_code="75011", town="PARIS", country="")
+READ = PostalAddress(name="M. JEAN MARTIN", line2="3 RUE HAUTE", zip_code="69002", town="LYON")
+GIVEN = PostalAddress(name="MME CLAIRE DUPONT", zip_code="75011", town="PARIS", country="")
 PERSON = RecipientInformation(
     email_address="claire.dupont@example.org",
     type="PARTICULIER",
@@ -74,7 +75,7 @@ def test_an_ordinary_letter_carries_the_flow_options_and_no_address():
 
 def test_a_registered_letter_takes_the_address_read_from_its_address_block():
     sent = submission_for("LRAR")
-    assert sent.recipient_address == RecipientAddress(
+    assert sent.recipient_address == PostalAddress(
         name="M. JEAN MARTIN", line2="3 RUE HAUTE", zip_code="69002", town="LYON", country=""
     )
     assert sent.return_address is not None

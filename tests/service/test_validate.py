@@ -60,6 +60,28 @@ def test_good_letters_exit_0_with_a_readable_summary(tmp_path):
     assert result.stdout.strip() == f"{good}: ok (2 pages)"
 
 
+def test_the_summary_counts_the_pages_of_an_encrypted_file_that_opens_and_only_then(tmp_path):
+    encrypted = write(tmp_path, "protege.pdf", pdfs.make_encrypted())
+    locked = write(tmp_path, "verrouille.pdf", pdfs.make_encrypted("secret"))
+    word = write(tmp_path, "lettre.pdf", pdfs.make_zip())
+    result = validate(encrypted, locked, word, cwd=tmp_path)
+    summaries = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert summaries == [
+        f"{encrypted}: rejected (1 page)",
+        f"{locked}: rejected (page count unknown)",
+        f"{word}: rejected (page count unknown)",
+    ]
+
+
+def test_a_warning_in_the_summary_says_the_letter_would_go_out(tmp_path):
+    lines = ("Mme Dupont", "10 RUE DES LILAS", "75011 PARIS")
+    letter = write(tmp_path, "courrier.pdf", pdfs.make_letter(address_lines=lines))
+    result = validate(letter, cwd=tmp_path)
+    assert result.returncode == ExitCode.OK
+    assert "le courrier est envoyé quand même" in result.stdout
+    assert "redéposez" not in result.stdout
+
+
 def test_json_lists_every_file_and_a_rejected_one_exits_1(tmp_path):
     good = write(tmp_path, "courrier.pdf", pdfs.make_letter())
     letter = write(
@@ -80,8 +102,8 @@ def test_json_lists_every_file_and_a_rejected_one_exits_1(tmp_path):
         "severity": "error",
         "page": 3,
         "message": "La page 3 mesure 216 × 279 mm (format Letter américain). IMPRIM'FIP "
-        "n'imprime que le format A4 (210 × 297 mm) : réimprimez ou réexportez le document "
-        "en A4, puis redéposez-le.",
+        "n'imprime que le format A4 (210 × 297 mm), en portrait : réimprimez ou réexportez "
+        "le document en A4 portrait, puis redéposez-le.",
     }
     assert objects[2]["findings"][0]["code"] == "not_pdf"
 

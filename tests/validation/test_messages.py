@@ -16,7 +16,7 @@ SAMPLE_DETAILS = {
     "page_size": {"pages": [3], "width_mm": 216, "height_mm": 279, "format": "Letter"},
     "orientation": {"pages": [1, 2], "width_mm": 297, "height_mm": 210},
     "fonts_not_embedded": {"fonts": ["Arial"], "pages": [1]},
-    "address_block": {"problem": "empty", "zone": [90, 50, 197, 92], "lines": []},
+    "address_block": {"zone": [90, 50, 197, 92], "lines": [], "faults": [{"problem": "empty"}]},
     "address_lowercase": {"lines": ["Mme Dupont"]},
     "address_accents": {"lines": ["HÉLÈNE"]},
 }
@@ -35,15 +35,53 @@ def test_every_message_is_french_and_says_what_to_do(code):
     assert "{" not in text and "None" not in text
 
 
-@pytest.mark.parametrize(
-    "problem", ["empty", "too_few_lines", "too_many_lines", "line_too_long", "no_postal_line"]
-)
-def test_every_address_problem_has_its_own_sentence(problem):
-    details = {"problem": problem, "zone": [90, 50, 197, 92], "lines": ["X"], "line": "X"}
-    details |= {"count": 2, "min": 3, "max": 6, "length": 41}
-    text = messages_fr.message("address_block", 2, details)
-    assert text.startswith("Page 2 : ")
-    assert "bloc adresse" in text
+FAULTS = [
+    {"problem": "empty"},
+    {"problem": "too_few_lines", "count": 2, "min": 3, "max": 6},
+    {"problem": "too_many_lines", "count": 7, "min": 3, "max": 6},
+    {"problem": "line_too_long", "line": "X", "length": 41, "max": 38},
+    {"problem": "no_postal_line", "line": "PARIS"},
+    {"problem": "outside", "side": "top", "by_mm": 3.3, "line": "SARL MARTIN ET FILS"},
+    {"problem": "outside", "side": "bottom", "by_mm": 1.2, "line": "69002 LYON"},
+    {"problem": "outside", "side": "left", "by_mm": 6.0, "line": "X"},
+    {"problem": "outside", "side": "right", "by_mm": 4.5, "line": "X"},
+    {"problem": "split", "detached": ["MADAME CLAIRE MARTIN"]},
+]
+
+
+def address(*faults):
+    details = {"zone": [90, 50, 197, 92], "lines": ["X"], "faults": list(faults)}
+    return messages_fr.message("address_block", 2, details)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f"{f['problem']}-{f.get('side', '')}")
+def test_every_address_fault_has_its_own_sentence(fault):
+    text = address(fault)
+    assert text.startswith("Page 2, bloc adresse (la zone de la fenêtre de l'enveloppe")
+    assert text.endswith("Corrigez l'adresse du destinataire dans le modèle de courrier, puis "
+                         "redéposez-le.")  # fmt: skip
+    others = [address(other) for other in FAULTS if other != fault]
+    assert text not in others
+
+
+def test_a_block_that_sticks_out_says_by_how_much_and_which_line():
+    text = address(FAULTS[5])
+    assert "« SARL MARTIN ET FILS » dépasse du haut de la fenêtre de 3,3 mm" in text
+    assert "descendez le bloc adresse" in text
+
+
+def test_one_zone_with_several_faults_is_one_sentence_naming_the_zone_once():
+    text = address(FAULTS[1], FAULTS[3], FAULTS[4])
+    assert text.count("fenêtre de l'enveloppe") == 1
+    assert "2 lignes" in text and "41 caractères" in text and "« PARIS »" in text
+
+
+@pytest.mark.parametrize("code", ["address_lowercase", "address_accents", "page_size"])
+def test_a_warning_says_the_letter_is_sent_anyway_and_never_to_send_it_again(code):
+    text = messages_fr.message(code, 1, SAMPLE_DETAILS[code], "warning")
+    assert "le courrier est envoyé quand même" in text
+    assert "pour les prochains courriers" in text.lower()
+    assert "redéposez" not in text and "Corrigez" not in text
 
 
 def test_the_sizes_are_spelled_out_in_the_message():

@@ -42,8 +42,8 @@ def test_the_message_names_the_page_its_size_and_what_to_do():
     assert finding.page == 3
     assert finding.message == (
         "La page 3 mesure 216 × 279 mm (format Letter américain). IMPRIM'FIP n'imprime que "
-        "le format A4 (210 × 297 mm) : réimprimez ou réexportez le document en A4, puis "
-        "redéposez-le."
+        "le format A4 (210 × 297 mm), en portrait : réimprimez ou réexportez le document en "
+        "A4 portrait, puis redéposez-le."
     )
 
 
@@ -93,6 +93,22 @@ def test_a_portrait_box_turned_a_quarter_prints_in_landscape(rotate):
 def test_the_crop_box_is_the_size_that_prints():
     [finding] = findings(pdfs.make_cropped_letter((10, 10, 158, 220)))
     assert (finding.code, finding.details["format"]) == ("page_size", "A5")
+
+
+def test_one_wrong_crop_box_is_one_finding_even_when_it_is_wider_than_tall():
+    [finding] = findings(pdfs.make_cropped_letter((10, 10, 200, 150)))
+    assert (finding.code, finding.details["width_mm"], finding.details["height_mm"]) == (
+        "page_size",
+        190,
+        140,
+    )
+    assert "A4 portrait" in finding.message
+
+
+def test_a_wide_page_is_an_orientation_finding_when_sizes_are_not_checked():
+    rules = ValidationRules(severity={"page_size": "off"})
+    [finding] = findings(pdfs.make_letter(page_size=landscape(pdfs.LETTER)), rules)
+    assert finding.code == "orientation"
 
 
 def test_a_crop_box_outside_the_media_box_is_ignored():

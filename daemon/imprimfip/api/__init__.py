@@ -1,7 +1,8 @@
 """The IMPRIM'FIP client. Modules, one job each:
 
 - `client`: `ImprimFipClient` (submit, status, health, find_submission), the call loop;
-- `models`: the requests and answers, written from the spec;
+- `models`: the requests and answers, written from the spec (addresses are
+  `imprimfip.postal.PostalAddress`);
 - `payload`: the multipart body of a submission (JSON part or flattened form fields);
 - `classify`: every answer or httpx exception into one of `imprimfip.errors`' classes;
 - `backoff`: waiting after a fault: a call retried, every call or every sender paused;
@@ -16,9 +17,7 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.api.models import (
     DocStatus,
     FileStatusReport,
-    RecipientAddress,
     RecipientInformation,
-    ReturnAddress,
     Submission,
     SubmissionAccepted,
 )
@@ -29,9 +28,7 @@ __all__ = [
     "DocStatus",
     "FileStatusReport",
     "ImprimFipClient",
-    "RecipientAddress",
     "RecipientInformation",
-    "ReturnAddress",
     "Submission",
     "SubmissionAccepted",
     "UnknownFile",

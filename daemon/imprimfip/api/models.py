@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from imprimfip.postal import PostalAddress
+
 Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
 SendingType = Literal["STD", "LRE", "LRAR"]
 RecipientType = Literal["PARTICULIER", "PROFESSIONNEL"]
@@ -19,38 +21,6 @@ RecipientType = Literal["PARTICULIER", "PROFESSIONNEL"]
 
 class UnreadableAnswer(ValueError):
     """A 2xx answer whose body is not what the spec describes."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReturnAddress:
-    """The sender's return address (LRAR), `sender.returnAddress` in the spec."""
-
-    name: str
-    zip_code: str
-    town: str
-    line2: str = ""
-    line3: str = ""
-    line4: str = ""
-    line5: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        lines = {f"line{i}": getattr(self, f"line{i}") for i in range(2, 6)}
-        return {
-            "name": self.name,
-            **{key: value for key, value in lines.items() if value},
-            "zipCode": self.zip_code,
-            "town": self.town,
-        }
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecipientAddress(ReturnAddress):
-    """The recipient's postal address (LRAR); an empty country means FRANCE."""
-
-    country: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        return {**super().to_json(), **({"country": self.country} if self.country else {})}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,9 +60,9 @@ class Submission:
     sending_type: SendingType
     annexes: tuple[tuple[str, bytes], ...] = ()
     on_behalf_of: str | None = None
-    recipient_address: RecipientAddress | None = None
+    recipient_address: PostalAddress | None = None
     recipient_information: RecipientInformation | None = None
-    return_address: ReturnAddress | None = None
+    return_address: PostalAddress | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The spec's `jsonParameters` object (FileSubmissionJson)."""

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from imprimfip.config.rules import ValidationRules
 from imprimfip.config.secrets import SecretValue
 from imprimfip.frozen import FrozenModel
+from imprimfip.postal import PostalAddress
 
 Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
 SendingType = Literal["STD", "LRE", "LRAR"]
@@ -116,16 +117,24 @@ class ApiConfig(FrozenModel):
         return value
 
 
-class PostalAddress(FrozenModel):
-    """An address as IMPRIM'FIP takes it (LRAR sender return address)."""
+def _return_address(address: PostalAddress) -> PostalAddress:
+    """The sender's address in France, as IMPRIM'FIP's `returnAddress` takes it."""
+    faults = []
+    if not 1 <= len(address.name) <= 38:
+        faults.append("name must have 1 to 38 characters")
+    if not re.fullmatch(r"\d{5}", address.zip_code):
+        faults.append(f'zip_code must be 5 digits, got "{address.zip_code}"')
+    if not address.town:
+        faults.append("town must not be empty")
+    if address.country:
+        faults.append("country is not taken for a return address (it is in France)")
+    if faults:
+        raise ValueError("; ".join(faults))
+    return address
 
-    name: Annotated[str, Field(min_length=1, max_length=38)]
-    line2: str = ""
-    line3: str = ""
-    line4: str = ""
-    line5: str = ""
-    zip_code: Annotated[str, Field(pattern=r"^\d{5}$")]
-    town: Annotated[str, Field(min_length=1)]
+
+ReturnAddress = Annotated[PostalAddress, AfterValidator(_return_address)]
+"""An LRAR sender's return address: `imprimfip.postal.PostalAddress`, in France."""
 
 
 class EmailNotifierConfig(FrozenModel):
@@ -158,7 +167,7 @@ class FlowConfig(FrozenModel):
     paper: Paper = "DUPLEX"
     sending_type: SendingType = "STD"
     on_behalf_of: str | None = None
-    return_address: PostalAddress | None = None
+    return_address: ReturnAddress | None = None
     annexes: tuple[ConfigPath, ...] = ()
     include: tuple[str, ...] = ("*.pdf",)
     ignore: tuple[str, ...] = DEFAULT_IGNORES

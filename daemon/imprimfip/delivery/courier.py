@@ -136,7 +136,7 @@ class Courier:
             if flow.config.sending_type == "LRE":
                 return sidecar.missing_for_lre(claimed.letter.name)
             return sidecar.Recipient()
-        recipient = sidecar.parse(raw)
+        recipient = sidecar.parse(raw, flow.config.validation)
         if (
             isinstance(recipient, sidecar.Recipient)
             and flow.config.sending_type == "LRE"
@@ -225,6 +225,7 @@ class Courier:
                 self.sending.discard(letter.id)
             self.pause.recovered()
             warnings = [f.code for f in report.findings if f.severity == "warning"]
+            warnings += recipient.warnings
             self._accept(flow, letter, accepted.internal_ref, accepted.status, warnings)
             logger.info("deposited", internal_ref=accepted.internal_ref, pages=report.pages)
             return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from imprimfip.api.models import RecipientAddress, ReturnAddress, Submission
-from imprimfip.config.model import FlowConfig, PostalAddress
+from imprimfip.api.models import Submission
+from imprimfip.config.model import FlowConfig
 from imprimfip.intake.sidecar import Recipient
-from imprimfip.validation.report import ExtractedAddress, Report
+from imprimfip.validation.report import Report
 
 
 def submit_name(name: str, letter_id: int) -> str:
@@ -21,20 +21,6 @@ def submit_name(name: str, letter_id: int) -> str:
     return f"{stem}_{letter_id:06d}.pdf"
 
 
-def return_address(address: PostalAddress) -> ReturnAddress:
-    return ReturnAddress(**_postal(address))
-
-
-def recipient_address(address: ExtractedAddress) -> RecipientAddress:
-    return RecipientAddress(**_postal(address), country=address.country)
-
-
-def _postal(address: PostalAddress | ExtractedAddress) -> dict[str, str]:
-    """The lines every postal address has, under the API model's field names."""
-    keys = ("name", "line2", "line3", "line4", "line5", "zip_code", "town")
-    return {key: getattr(address, key) for key in keys}
-
-
 def build(
     flow: FlowConfig,
     filename: str,
@@ -45,11 +31,9 @@ def build(
     recipient: Recipient,
 ) -> Submission:
     """The submission for one letter of `flow`: the sidecar's recipient first, else the
-    address read from the letter's address block (LRAR)."""
+    address read from the letter's address block (LRAR), exactly as the letter shows it."""
     lrar = flow.sending_type == "LRAR"
-    address = recipient.address
-    if address is None and report.address is not None:
-        address = recipient_address(report.address)
+    address = recipient.address or report.address
     return Submission(
         filename=filename,
         doc=data,
@@ -59,7 +43,5 @@ def build(
         on_behalf_of=flow.on_behalf_of,
         recipient_address=address if lrar else None,
         recipient_information=recipient.information if flow.sending_type == "LRE" else None,
-        return_address=return_address(flow.return_address)
-        if lrar and flow.return_address
-        else None,
+        return_address=flow.return_address if lrar else None,
     )

@@ -1,36 +1,54 @@
-"""Per-letter data written by the producing application: `<letter stem>.json` beside it.
+"""Per-letter data written by the producing application: `<letter stem>.json` beside it,
+checked like the letter itself.
 
 An LRE letter needs its recipient (email, name or company); an LRAR letter may give its
-recipient address here instead of having it read from the address block. The shape follows
-the API's own `recipient` object, so an application developer reads one document:
+recipient address here instead of having it read from the address block:
 
     {"recipient": {"information": {"emailAddress": "...", "type": "PARTICULIER",
                                    "lastname": "...", "firstname": "..."},
                    "address": {"name": "...", "line2": "...", "zipCode": "69002",
                                "town": "LYON", "country": ""}}}
+
+The file is bounded in size and nesting before it is parsed, parsed into a strict model
+(`sidecar_model`), and its postal address held to the rules of an address block read from
+a PDF (`imprimfip.postal`, with the flow's limits and severities). Every fault is a French
+`Reason` for the error/ note: nothing in a data file can stop the daemon.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
 
-from imprimfip.api.models import RecipientAddress, RecipientInformation
+from pydantic import ValidationError
+
+from imprimfip import postal
+from imprimfip.api.models import RecipientInformation
+from imprimfip.config.rules import ValidationRules
+from imprimfip.intake.sidecar_model import (
+    AddressData,
+    InformationData,
+    SidecarData,
+    describe,
+    valid_email,
+)
 from imprimfip.notes_fr import Reason
+from imprimfip.postal import PostalAddress
 
 MAX_SIDECAR_BYTES = 64 * 1024
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_DEPTH = 8
+"""The data nests 3 levels deep; JSON nested deeper is refused before it is parsed."""
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """What a sidecar says about the letter's recipient."""
+    """What a sidecar says about the letter's recipient; `warnings` are finding codes that
+    do not stop the letter (`address_lowercase`, `address_accents`)."""
 
     information: RecipientInformation | None = None
-    address: RecipientAddress | None = None
+    address: PostalAddress | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def sidecar_name(letter_name: str) -> str:
@@ -39,74 +57,146 @@ def sidecar_name(letter_name: str) -> str:
 
 
 def _fault(message: str) -> Reason:
-    return Reason("sidecar_invalid", message)
+    return Reason("sidecar_invalid", f"Fichier de données JSON du courrier : {message}")
 
 
-def _information(data: Any) -> RecipientInformation | Reason:
-    if not isinstance(data, dict):
-        return _fault("« recipient.information » doit être un objet JSON.")
-    email, kind = data.get("emailAddress"), data.get("type")
-    if not isinstance(email, str) or not _EMAIL.match(email):
-        return _fault(
-            "L'adresse électronique du destinataire (emailAddress) manque ou est "
-            "invalide : indiquez une adresse de la forme nom@domaine.fr."
-        )
-    if kind not in {"PARTICULIER", "PROFESSIONNEL"}:
-        return _fault("Le type de destinataire (type) doit être PARTICULIER ou PROFESSIONNEL.")
-    needed = ("lastname", "firstname") if kind == "PARTICULIER" else ("socialReason",)
-    missing = [key for key in needed if not str(data.get(key) or "").strip()]
-    if missing:
-        return _fault(f"Pour un destinataire {kind}, indiquez aussi : {', '.join(missing)}.")
-    return RecipientInformation(
-        email_address=email,
-        type=kind,
-        lastname=str(data.get("lastname") or ""),
-        firstname=str(data.get("firstname") or ""),
-        social_reason=str(data.get("socialReason") or ""),
-    )
+def nesting_depth(raw: bytes) -> int:
+    """How deep arrays and objects nest in `raw`, counted without parsing it (strings
+    skipped), so that a hostile file costs one linear pass."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
-def _address(data: Any) -> RecipientAddress | Reason:
-    if not isinstance(data, dict):
-        return _fault("« recipient.address » doit être un objet JSON.")
-    name, zip_code, town = (str(data.get(k) or "").strip() for k in ("name", "zipCode", "town"))
-    country = str(data.get("country") or "").strip()
-    if not name or not town or (not country and not re.fullmatch(r"\d{5}", zip_code)):
-        return _fault(
-            "L'adresse du destinataire doit avoir au moins un nom (name), une ville "
-            "(town) et, en France, un code postal à 5 chiffres (zipCode)."
-        )
-    return RecipientAddress(
-        name=name,
-        line2=str(data.get("line2") or ""),
-        line3=str(data.get("line3") or ""),
-        line4=str(data.get("line4") or ""),
-        line5=str(data.get("line5") or ""),
-        zip_code=zip_code,
-        town=town,
-        country=country,
-    )
-
-
-def parse(raw: bytes) -> Recipient | Reason:
-    """Read a sidecar's bytes; a Reason (in French) says what is wrong with it."""
+def parse(raw: bytes, rules: ValidationRules) -> Recipient | Reason:
+    """Read a sidecar's bytes against the flow's `rules`; a Reason (in French) says what is
+    wrong with it."""
+    document = _read(raw)
+    if isinstance(document, Reason):
+        return document
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _fault(f"Le fichier de données JSON associé est illisible ({exc}).")
-    recipient = document.get("recipient") if isinstance(document, dict) else None
-    if not isinstance(recipient, dict):
-        return _fault("Le fichier de données JSON associé doit contenir un objet « recipient ».")
+        data = SidecarData.model_validate(document)
+    except ValidationError as error:
+        return _fault(" ; ".join(describe(error)) + ".")
     information = address = None
-    if "information" in recipient:
-        information = _information(recipient["information"])
+    warnings: list[str] = []
+    if data.recipient.information is not None:
+        information = _information(data.recipient.information)
         if isinstance(information, Reason):
             return information
-    if "address" in recipient:
-        address = _address(recipient["address"])
+    if data.recipient.address is not None:
+        address = _address(data.recipient.address, rules, warnings)
         if isinstance(address, Reason):
             return address
-    return Recipient(information=information, address=address)
+    return Recipient(information=information, address=address, warnings=tuple(warnings))
+
+
+def _read(raw: bytes) -> object | Reason:
+    """The JSON document in `raw`, once its size and nesting are known to be bounded."""
+    if len(raw) > MAX_SIDECAR_BYTES:
+        return _fault(
+            f"il dépasse {MAX_SIDECAR_BYTES // 1024} Ko ; il ne doit contenir que les "
+            "coordonnées du destinataire."
+        )
+    if nesting_depth(raw) > MAX_DEPTH:
+        return _fault(
+            "ses objets et listes sont imbriqués trop profondément ; il ne doit contenir que "
+            "l'objet « recipient » décrit dans la documentation."
+        )
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _fault(f"il est illisible ({exc}) ; enregistrez-le en JSON, encodé en UTF-8.")
+
+
+def _information(data: InformationData) -> RecipientInformation | Reason:
+    email = data.email_address.strip()
+    if not valid_email(email):
+        return _fault(
+            f"l'adresse électronique du destinataire (emailAddress) « {email} » n'est pas "
+            "valide : indiquez une adresse de la forme nom@domaine.fr."
+        )
+    needed = ("lastname", "firstname") if data.type == "PARTICULIER" else ("socialReason",)
+    values = data.model_dump(by_alias=True)
+    missing = [key for key in needed if not values[key].strip()]
+    if missing:
+        return _fault(f"pour un destinataire {data.type}, indiquez aussi : {', '.join(missing)}.")
+    return RecipientInformation(
+        email_address=email,
+        type=data.type,
+        lastname=data.lastname.strip(),
+        firstname=data.firstname.strip(),
+        social_reason=data.social_reason.strip(),
+    )
+
+
+def _address(
+    data: AddressData, rules: ValidationRules, warnings: list[str]
+) -> PostalAddress | Reason:
+    """The address, held to the rules of an address block; style findings go to `warnings`
+    or refuse the letter, as the flow's severities say."""
+    address = data.postal()
+    faults = postal.address_faults(
+        address,
+        min_lines=rules.address_min_lines,
+        max_lines=rules.address_max_lines,
+        max_chars=rules.address_max_chars,
+    )
+    severity = rules.severity_of("address_block")
+    if faults and severity == "error":
+        return _fault(" ; ".join(_address_fault(fault) for fault in faults) + ".")
+    if faults and severity == "warning":
+        warnings.append("address_block")
+    style = (
+        ("address_lowercase", postal.lowercase_lines(address.lines()), "des minuscules"),
+        ("address_accents", postal.accented_lines(address.lines()), "des accents"),
+    )
+    for code, lines, found in style:
+        if lines and rules.severity_of(code) == "error":
+            return _fault(
+                f"l'adresse du destinataire (recipient.address) contient {found} "
+                f"(« {' / '.join(lines)} ») ; écrivez-la en majuscules sans accents."
+            )
+        if lines and rules.severity_of(code) == "warning":
+            warnings.append(code)
+    return address
+
+
+def _address_fault(fault: postal.Fault) -> str:
+    problem = fault["problem"]
+    if problem in ("too_few_lines", "too_many_lines"):
+        return (
+            f"l'adresse du destinataire (recipient.address) ferait {fault['count']} lignes "
+            f"imprimées, alors qu'une adresse en compte de {fault['min']} à {fault['max']} "
+            "(name, line2 à line5, puis zipCode et town, et country à l'étranger)"
+        )
+    if problem == "no_name":
+        return "le nom du destinataire (recipient.address.name) est vide"
+    if problem == "line_too_long":
+        return (
+            f"la ligne « {fault['line']} » de recipient.address compte {fault['length']} "
+            f"caractères, La Poste en admet au plus {fault['max']}"
+        )
+    return (
+        "l'adresse du destinataire (recipient.address) doit avoir une ville (town) et, en "
+        "France, un code postal à 5 chiffres (zipCode) ; à l'étranger, indiquez le pays "
+        "(country)"
+    )
 
 
 def missing_for_lre(letter_name: str) -> Reason:

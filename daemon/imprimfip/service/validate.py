@@ -81,7 +81,9 @@ def _as_json(path: Path, report: Report) -> dict[str, Any]:
 
 def _as_text(path: Path, report: Report) -> str:
     verdict = "ok" if report.ok else "rejected"
-    lines = [f"{path}: {verdict} ({report.pages} page{'s' if report.pages != 1 else ''})"]
+    # No page count for a file that could not be opened: "0 pages" would read as empty.
+    pages = f"{report.pages} page{'s' if report.pages != 1 else ''}"
+    lines = [f"{path}: {verdict} ({pages if report.pages else 'page count unknown'})"]
     for f in report.findings:
         where = f" page {f.page}" if f.page is not None else ""
         lines.append(f"  {f.severity}{where} [{f.code}] {f.message}")

@@ -1,164 +1,190 @@
-"""`address_block`: the recipient's address, read from the text inside the envelope window.
+"""`address_block`: the recipient's address, read as one block from the envelope window.
 
-On the first page of each letter, text fragments whose starting point falls inside the
-flow's address zone are grouped into lines (top to bottom, left to right). The block must
-have 3 to 6 lines of at most 38 characters and end with "<5-digit postal code> <town>", or
-with a country for abroad; lower case and accents are reported separately (warnings by
+On the first page of each letter, the text lines are grouped into blocks: lines of one
+size, aligned on the left, one after the other at a regular spacing. Lines that are never
+part of an address (a reference, "Objet", a date, a telephone number) end a block. The
+block with the most lines in the flow's address zone is the address, read whole: if any of
+its lines sticks out of the zone (beyond a tolerance for our estimate of glyph boxes) the
+letter is refused with that reason, never sent to the part inside. So is an address cut
+in two by a blank line, since either part could be taken for it. Its lines then follow the
+rules of `imprimfip.postal`; lower case and accents are reported separately (warnings by
 default), as La Poste recommends plain capitals.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from pypdf import mult
-
+from imprimfip import postal
 from imprimfip.config.rules import AddressZone, ValidationRules
+from imprimfip.postal import Fault, PostalAddress
 from imprimfip.validation.document import Document
-from imprimfip.validation.geometry import page_frame
-from imprimfip.validation.report import ExtractedAddress, Problem
+from imprimfip.validation.report import Problem
+from imprimfip.validation.textlines import TextLine, page_lines
 
-_FRENCH_POSTAL_LINE = re.compile(r"^(\d{5})\s+(\D.*)$")
-_COUNTRY_LINE = re.compile(r"^[A-Z][A-Z '-]*$")
-_FOREIGN_LOCALITY = re.compile(r"^(\S*\d\S*(?:\s\S*\d\S*)?)\s+(\D.*)$")
-_STREET = re.compile(
-    r"^\d+\s*(BIS|TER|QUATER|[A-Z])?\s+(RUE|AVENUE|AV|BOULEVARD|BD|PLACE|CHEMIN|IMPASSE|"
-    r"ALLEE|ROUTE|QUAI|COURS|SQUARE|PASSAGE|RESIDENCE|VOIE|FAUBOURG|HAMEAU|CITE|VILLA)\b"
+OVERFLOW_TOLERANCE_MM = 1.0
+"""How far a line may seem to pass the zone's edge before the block counts as sticking out:
+glyph boxes are estimated (see textlines)."""
+WIDTH_SLACK = 0.1
+"""A line's right end is estimated from Helvetica's widths: real fonts run up to 8 % narrower
+or wider, so the right edge allows this fraction of the line's width more."""
+_ALIGNED_MM = 1.5
+_SAME_SIZE = 0.2
+"""Lines of one block differ in size by at most this fraction."""
+_MAX_PITCH = 1.6
+"""The most a block's baselines may be apart, in em of its text."""
+_REGULAR = 1.25
+"""A gap this many times the block's first one is a blank line, not the next line."""
+_NOT_ADDRESS = re.compile(
+    r"^(?:[VN]\s*/\s*REF|(?:VOS|NOS|VOTRE|NOTRE)\s+REF|REF\b|REFERENCE|OBJET\b|"
+    r"DOSSIER SUIVI|AFFAIRE SUIVIE|TEL\b|TELEPHONE|FAX\b|COURRIEL|E-?MAIL|P\.?\s?J\b|"
+    r"(?:LETTRE\s+)?RECOMMANDEE?\b|LRAR\b)"
+    r"|^(?:[A-Z' -]+,\s*)?LE\s+\d{1,2}(?:ER)?\s+[A-Z]+\s+\d{4}$"
+    r"|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$"
 )
-"""A French street line: ending an address with it then a town means a missing postal code,
-not an address abroad."""
-_LINE_SPACING = 1.2
-_MAX_MIDDLE_LINES = 4
+"""Lines that are never part of an address: references, subject, dates, contact lines, the
+registered-mail mention (plain upper case, see postal.plain)."""
 
 
 @dataclass(frozen=True)
-class _Fragment:
-    x_mm: float
-    y_mm: float
-    size_mm: float
-    text: str
+class AddressBlock:
+    """The lines read as the recipient's address, and the faults of where they sit."""
+
+    lines: tuple[TextLine, ...]
+    placement: tuple[Fault, ...] = ()
+
+    @property
+    def texts(self) -> list[str]:
+        return [line.text for line in self.lines]
 
 
-def zone_lines(page: Any, zone: AddressZone) -> list[str]:
-    """The text lines whose fragments start inside `zone` on `page`, top to bottom."""
-    frame = page_frame(page)
-    fragments: list[_Fragment] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
-        if not text.strip():
-            return
-        matrix = mult(tm, cm)
-        scale = math.sqrt(abs(matrix[0] * matrix[3] - matrix[1] * matrix[2])) or 1.0
-        size_mm = float(size) * scale * frame.mm_per_unit
-        x_mm, y_mm = frame.to_display_mm(matrix[4], matrix[5])
-        # pypdf may hand several lines at once; the next ones sit one line spacing lower.
-        for index, part in enumerate(text.split("\n")):
-            if part.strip():
-                offset = index * size_mm * _LINE_SPACING
-                fragments.append(_Fragment(x_mm, y_mm + offset, size_mm, part))
-
-    page.extract_text(visitor_text=visit)
-    inside = [
-        f
-        for f in fragments
-        if zone.left_mm <= f.x_mm <= zone.right_mm and zone.top_mm <= f.y_mm <= zone.bottom_mm
+def find_block(lines: Sequence[TextLine], zone: AddressZone) -> AddressBlock:
+    """The address among a page's `lines`: see the module's docstring."""
+    candidates = [block for block in _blocks(lines) if any(_overlaps(li, zone) for li in block)]
+    if not candidates:
+        return AddressBlock(())
+    chosen = max(candidates, key=lambda b: (sum(_overlaps(li, zone) for li in b), -_top(b)))
+    placement = [*_outside(chosen, zone)]
+    detached = [
+        line.text
+        for block in candidates
+        if block is not chosen and _top(block) < _top(chosen) and _continues(block, chosen)
+        for line in block
     ]
-    return _group_lines(inside)
+    if detached:
+        placement.append({"problem": "split", "detached": detached})
+    return AddressBlock(tuple(chosen), tuple(placement))
 
 
-def _group_lines(fragments: list[_Fragment]) -> list[str]:
-    """Fragments whose baselines are closer than half their size share one line."""
-    lines: list[list[_Fragment]] = []
-    for fragment in sorted(fragments, key=lambda f: (f.y_mm, f.x_mm)):
-        tolerance = max(0.5, fragment.size_mm / 2)
-        if lines and fragment.y_mm - lines[-1][0].y_mm <= tolerance:
-            lines[-1].append(fragment)
+def _blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+    """Lines grouped into blocks, each block top to bottom; label lines stand alone."""
+    blocks: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda li: (li.baseline_mm, li.left_mm)):
+        if _NOT_ADDRESS.match(postal.plain(line.text)):
+            continue
+        home = next((block for block in blocks if _extends(block, line)), None)
+        if home is None:
+            blocks.append([line])
         else:
-            lines.append([fragment])
-    texts = (" ".join(f.text for f in sorted(line, key=lambda f: f.x_mm)) for line in lines)
-    return [" ".join(text.split()) for text in texts]
+            home.append(line)
+    return _cut_at_labels(blocks, lines)
 
 
-def plain(text: str) -> str:
-    """Upper case without accents, as the patterns below expect."""
-    decomposed = unicodedata.normalize("NFKD", text.upper())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def split_address(lines: Sequence[str]) -> ExtractedAddress | None:
-    """The parts of an address block, or None when it ends with no postal line or has
-    more lines than IMPRIM'FIP's fields (name, line2 to line5, postal line, country)."""
-    tail = _split_tail(lines)
-    if tail is None or not 1 <= len(tail[0]) <= 1 + _MAX_MIDDLE_LINES:
-        return None
-    head, zip_code, town, country = tail
-    padded = [*head[1:], "", "", "", ""][:_MAX_MIDDLE_LINES]
-    return ExtractedAddress(head[0], *padded, zip_code=zip_code, town=town, country=country)
-
-
-def _split_tail(lines: Sequence[str]) -> tuple[list[str], str, str, str] | None:
-    """(the lines above the postal line, postal code, town, country), or None.
-
-    A last line of letters only is a country when the line above it holds digits and is
-    not a French street line ("10 RUE DES LILAS" then "PARIS" lacks a postal code).
-    "FRANCE" alone on the last line is accepted after a French postal line.
-    """
-    lines = list(lines)
-    if len(lines) >= 3 and plain(lines[-1]) == "FRANCE":
-        lines = lines[:-1]
-    if len(lines) < 2:
-        return None
-    match = _FRENCH_POSTAL_LINE.match(lines[-1])
-    if match is not None:
-        return lines[:-1], match.group(1), match.group(2), ""
-    if not _is_country(lines):
-        return None
-    country, locality = lines[-1], lines[-2]
-    # A foreign postal code may be two tokens (UK: "SW1A 1AA"), or absent.
-    match = _FOREIGN_LOCALITY.match(locality)
-    zip_code, town = (match.group(1), match.group(2)) if match else ("", locality)
-    return lines[:-2], zip_code, town, country
-
-
-def _is_country(lines: Sequence[str]) -> bool:
-    if len(lines) < 3:
+def _extends(block: list[TextLine], line: TextLine) -> bool:
+    """Whether `line` is the next line of `block`."""
+    last = block[-1]
+    pitch = line.baseline_mm - last.baseline_mm
+    if pitch <= 0 or abs(line.left_mm - block[0].left_mm) > _ALIGNED_MM:
         return False
-    last, above = plain(lines[-1]), plain(lines[-2])
+    if abs(line.size_mm - last.size_mm) > _SAME_SIZE * last.size_mm:
+        return False
+    if pitch > _MAX_PITCH * last.size_mm:
+        return False
+    return len(block) < 2 or pitch <= _REGULAR * (block[1].baseline_mm - block[0].baseline_mm)
+
+
+def _cut_at_labels(blocks: list[list[TextLine]], lines: Sequence[TextLine]) -> list[list[TextLine]]:
+    """Blocks split where a label line (left out of every block) sat between two lines."""
+    labels = [li.baseline_mm for li in lines if _NOT_ADDRESS.match(postal.plain(li.text))]
+    cut: list[list[TextLine]] = []
+    for block in blocks:
+        current = [block[0]]
+        for line in block[1:]:
+            if any(current[-1].baseline_mm < at < line.baseline_mm for at in labels):
+                cut.append(current)
+                current = []
+            current.append(line)
+        cut.append(current)
+    return cut
+
+
+def _top(block: Sequence[TextLine]) -> float:
+    return block[0].top_mm
+
+
+def _continues(above: Sequence[TextLine], block: Sequence[TextLine]) -> bool:
+    """Whether `above` looks like the start of `block`, parted from it by a blank line."""
+    first, last = block[0], above[-1]
     return (
-        bool(_COUNTRY_LINE.match(last))
-        and any(ch.isdigit() for ch in above)
-        and not _STREET.match(above)
+        abs(last.left_mm - first.left_mm) <= _ALIGNED_MM
+        and abs(last.size_mm - first.size_mm) <= _SAME_SIZE * first.size_mm
+        and first.baseline_mm - last.baseline_mm <= 4 * first.size_mm
     )
 
 
-def block_problems(lines: Sequence[str], rules: ValidationRules, page: int) -> Iterator[Problem]:
-    """Everything wrong with one address block, as read from page `page`."""
+def _overlaps(line: TextLine, zone: AddressZone) -> bool:
+    return (
+        line.left_mm < zone.right_mm
+        and line.right_mm > zone.left_mm
+        and line.top_mm < zone.bottom_mm
+        and line.bottom_mm > zone.top_mm
+    )
+
+
+def _outside(block: Sequence[TextLine], zone: AddressZone) -> Iterator[Fault]:
+    """One fault per side of the zone that a line of `block` passes, naming the furthest."""
+    sides = (
+        ("top", lambda li: zone.top_mm - li.top_mm),
+        ("bottom", lambda li: li.bottom_mm - zone.bottom_mm),
+        ("left", lambda li: zone.left_mm - li.left_mm),
+        ("right", lambda li: li.right_mm - zone.right_mm),
+    )
+    for side, beyond in sides:
+        furthest = max(block, key=beyond)
+        slack = WIDTH_SLACK * (furthest.right_mm - furthest.left_mm) if side == "right" else 0
+        if beyond(furthest) > OVERFLOW_TOLERANCE_MM + slack:
+            by = round(beyond(furthest), 1)
+            yield {"problem": "outside", "side": side, "by_mm": by, "line": furthest.text}
+
+
+def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> Iterator[Problem]:
+    """Everything wrong with one address block, as read from page `page`: one
+    `address_block` problem listing its faults, then the style warnings."""
     zone = rules.address_zone
-    base = {"zone": [zone.left_mm, zone.top_mm, zone.right_mm, zone.bottom_mm], "lines": lines}
-    if not lines:
-        yield Problem("address_block", page, {**base, "problem": "empty"})
-        return
-    count, low, high = len(lines), rules.address_min_lines, rules.address_max_lines
-    if not low <= count <= high:
-        problem = "too_few_lines" if count < low else "too_many_lines"
-        details = {"problem": problem, "count": count, "min": low, "max": high}
-        yield Problem("address_block", page, {**base, **details})
-    for line in lines:
-        if len(line) > rules.address_max_chars:
-            details = {"line": line, "length": len(line), "max": rules.address_max_chars}
-            yield Problem("address_block", page, {**base, "problem": "line_too_long", **details})
-    if _split_tail(lines) is None:
-        details = {"problem": "no_postal_line", "line": lines[-1]}
-        yield Problem("address_block", page, {**base, **details})
-    lower = [line for line in lines if any(ch.islower() for ch in line)]
+    texts = block.texts
+    faults = [
+        *block.placement,
+        *postal.layout_faults(
+            texts,
+            min_lines=rules.address_min_lines,
+            max_lines=rules.address_max_lines,
+            max_chars=rules.address_max_chars,
+        ),
+    ]
+    if faults:
+        details = {
+            "zone": [zone.left_mm, zone.top_mm, zone.right_mm, zone.bottom_mm],
+            "lines": texts,
+            "boxes": [line.box() for line in block.lines],
+            "faults": faults,
+        }
+        yield Problem("address_block", page, details)
+    lower = postal.lowercase_lines(texts)
     if lower:
         yield Problem("address_lowercase", page, {"lines": lower})
-    accented = [line for line in lines if not line.isascii()]
+    accented = postal.accented_lines(texts)
     if accented:
         yield Problem("address_accents", page, {"lines": accented})
 
@@ -167,13 +193,19 @@ def _first_pages(doc: Document, rules: ValidationRules) -> range:
     return range(0, doc.pages, rules.pages_per_letter or doc.pages)
 
 
+def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBlock:
+    """The address block of page `index` (from 0)."""
+    return find_block(page_lines(doc.reader.pages[index]), rules.address_zone)
+
+
 def address_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """Check the address block on the first page of each letter in the file."""
     for index in _first_pages(doc, rules):
-        lines = zone_lines(doc.reader.pages[index], rules.address_zone)
-        yield from block_problems(lines, rules, page=index + 1)
+        yield from block_problems(read_block(doc, index, rules), rules, page=index + 1)
 
 
-def read_address(doc: Document, rules: ValidationRules) -> ExtractedAddress | None:
-    """The recipient of the (first) letter, for sending types that need it (LRAR)."""
-    return split_address(zone_lines(doc.reader.pages[0], rules.address_zone))
+def read_address(doc: Document, rules: ValidationRules) -> PostalAddress | None:
+    """The recipient of the (first) letter, for sending types that need it (LRAR): the
+    whole block, first line as the name, whether or not it fits the window (a block that
+    does not is refused by `address_rule`)."""
+    return postal.from_lines(read_block(doc, 0, rules).texts)

@@ -14,9 +14,10 @@ from typing import TypeVar
 import structlog
 
 from imprimfip.config.rules import ValidationRules
+from imprimfip.postal import PostalAddress
 from imprimfip.validation import address, fonts, geometry, messages_fr
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
-from imprimfip.validation.report import ExtractedAddress, Finding, Problem, Report
+from imprimfip.validation.report import Finding, Problem, Report
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +55,9 @@ def check_pdf(data: bytes, rules: ValidationRules, *, want_address: bool = False
     opened = _attempt("open", lambda: open_pdf(data), unchecked)
     if not isinstance(opened, Document):
         found = [opened] if isinstance(opened, Problem) else []
-        return build_report(0, [*problems, *found], rules, unchecked=unchecked)
+        # An encrypted file that opens without a password still shows its page count.
+        pages = int(opened.details.get("pages", 0)) if isinstance(opened, Problem) else 0
+        return build_report(pages, [*problems, *found], rules, unchecked=unchecked)
     for codes, rule in RULES:
         if all(rules.severity_of(code) == "off" for code in codes):
             continue
@@ -95,7 +98,7 @@ def build_report(
     pages: int,
     problems: list[Problem],
     rules: ValidationRules,
-    found_address: ExtractedAddress | None = None,
+    found_address: PostalAddress | None = None,
     unchecked: list[str] | None = None,
 ) -> Report:
     """The Report for `problems`: the flow's severity applied, the French text attached."""
@@ -104,6 +107,6 @@ def build_report(
         severity = rules.severity_of(problem.code)
         if severity == "off":
             continue
-        text = messages_fr.message(problem.code, problem.page, problem.details)
+        text = messages_fr.message(problem.code, problem.page, problem.details, severity)
         findings.append(Finding(problem.code, severity, problem.page, text, problem.details))
     return Report(pages, tuple(findings), found_address, tuple(unchecked or ()))

@@ -85,7 +85,10 @@ def open_pdf(data: bytes) -> Document | Problem:
         # pypdf already tried the empty user password; whether one is needed changes the
         # advice given to staff, nothing else.
         password_required = reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED
-        return Problem("encrypted", details={"password_required": password_required})
+        details: dict[str, object] = {"password_required": password_required}
+        if not password_required:
+            details["pages"] = len(reader.pages)
+        return Problem("encrypted", details=details)
     pages = len(reader.pages)
     if pages == 0:
         return Problem("no_pages")

@@ -90,8 +90,11 @@ def format_name(width_mm: float, height_mm: float, tolerance_mm: float) -> str:
 
 
 def sizes_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
-    """`page_size` for pages that are not A4 in either orientation; `orientation` for pages
-    wider than tall. Pages with the same finding are grouped into one problem."""
+    """`page_size` for pages that are not A4 in either orientation; `orientation` for A4
+    pages wider than tall. A page of the wrong size gets one finding, whatever its shape:
+    the size's correction (A4 portrait) covers the orientation. Pages with the same finding
+    are grouped into one problem."""
+    sizes_checked = rules.severity_of("page_size") != "off"
     wrong_size: dict[tuple[int, int, str], list[int]] = {}
     landscape: dict[tuple[int, int], list[int]] = {}
     for number, page in enumerate(doc.reader.pages, start=1):
@@ -100,7 +103,7 @@ def sizes_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
         name = format_name(width, height, rules.size_tolerance_mm)
         if name != "A4":
             wrong_size.setdefault((*found, name), []).append(number)
-        if width > height:
+        if width > height and (name == "A4" or not sizes_checked):
             landscape.setdefault(found, []).append(number)
     for (width, height, name), pages in wrong_size.items():
         details = {"pages": pages, "width_mm": width, "height_mm": height, "format": name}

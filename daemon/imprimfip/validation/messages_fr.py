@@ -1,13 +1,31 @@
 """The one catalogue of French messages for staff: code + details -> what was found, what is
 expected, what to do. The same text goes to the error/ note and `--json`.
+
+A finding whose severity a flow may set gives its advice apart (`Advice`): as an error it
+asks to correct the letter and save it again; as a warning it says that the letter goes
+out anyway and that the correction is for the next letters, so that nobody sends a
+registered letter twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 Details = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What was found (and what is expected), then the correction, in the imperative."""
+
+    found: str
+    correction: str
+    then: str = "redéposez-le"
+
+
+WARNING_ONLY = "Ce n'est qu'un avertissement : le courrier est envoyé quand même."
 
 _NOT_PDF_KINDS = {
     "empty": "le fichier est vide",
@@ -29,7 +47,7 @@ _TOO_COMPLEX_REASONS = {
 
 _FORMAT_LABELS = {"Letter": "Letter américain", "Legal": "Legal américain"}
 
-_ADDRESS_FIX = "Corrigez l'adresse du destinataire dans le modèle de courrier, puis redéposez-le."
+_ADDRESS_FIX = "corrigez l'adresse du destinataire dans le modèle de courrier"
 
 
 def page_list(pages: Sequence[int], *, limit: int = 8) -> str:
@@ -91,51 +109,51 @@ def _no_pages(d: Details) -> str:
     )
 
 
-def _too_many_pages(d: Details) -> str:
-    return (
-        f"Le fichier contient {d['pages']} pages ; ce dossier en accepte au plus "
-        f"{d['max_pages']}. Découpez-le en plusieurs fichiers de {d['max_pages']} pages au "
-        "plus, puis déposez-les."
+def _too_many_pages(d: Details) -> Advice:
+    return Advice(
+        f"Le fichier contient {d['pages']} pages ; ce dossier en accepte au plus {d['max_pages']}.",
+        f"découpez-le en plusieurs fichiers de {d['max_pages']} pages au plus",
+        "déposez-les",
     )
 
 
-def _file_too_large(d: Details) -> str:
-    return (
-        f"Le fichier pèse {d['size_mb']:.1f} Mo ; ce dossier accepte au plus "
-        f"{d['max_mb']:g} Mo. Réduisez sa taille (export PDF « taille réduite », images moins "
-        "lourdes) ou découpez-le en plusieurs fichiers, puis redéposez-le."
+def _file_too_large(d: Details) -> Advice:
+    return Advice(
+        f"Le fichier pèse {d['size_mb']:.1f} Mo ; ce dossier accepte au plus {d['max_mb']:g} Mo.",
+        "réduisez sa taille (export PDF « taille réduite », images moins lourdes) ou "
+        "découpez-le en plusieurs fichiers",
     )
 
 
-def _page_size(d: Details) -> str:
+def _page_size(d: Details) -> Advice:
     subject, plural = _pages_subject(d)
     verb = "mesurent" if plural else "mesure"
     label = _FORMAT_LABELS.get(d.get("format") or "", d.get("format"))
     named = f" (format {label})" if label else ""
-    return (
+    return Advice(
         f"{subject} {verb} {d['width_mm']} × {d['height_mm']} mm{named}. IMPRIM'FIP "
-        "n'imprime que le format A4 (210 × 297 mm) : réimprimez ou réexportez le document "
-        "en A4, puis redéposez-le."
+        "n'imprime que le format A4 (210 × 297 mm), en portrait :",
+        "réimprimez ou réexportez le document en A4 portrait",
     )
 
 
-def _orientation(d: Details) -> str:
+def _orientation(d: Details) -> Advice:
     subject, plural = _pages_subject(d)
     verb = "sont en paysage" if plural else "est en paysage"
-    return (
+    return Advice(
         f"{subject} {verb} ({d['width_mm']} × {d['height_mm']} mm). IMPRIM'FIP imprime en "
-        "portrait : réexportez le document avec toutes les pages en portrait, puis "
-        "redéposez-le."
+        "portrait :",
+        "réexportez le document avec toutes les pages en portrait",
     )
 
 
-def _fonts_not_embedded(d: Details) -> str:
+def _fonts_not_embedded(d: Details) -> Advice:
     fonts = ", ".join(d.get("fonts") or [])
     where = page_list(d.get("pages") or [])
-    return (
+    return Advice(
         f"Des polices utilisées ne sont pas incorporées au PDF ({fonts}, sur {where}). "
-        "L'imprimerie les remplacerait et le texte pourrait se décaler : réexportez le PDF "
-        "en cochant « incorporer les polices » (ou en PDF/A), puis redéposez-le."
+        "L'imprimerie les remplacerait et le texte pourrait se décaler :",
+        "réexportez le PDF en cochant « incorporer les polices » (ou en PDF/A)",
     )
 
 
@@ -147,32 +165,74 @@ def _zone(d: Details) -> str:
     )
 
 
-def _address_block(d: Details) -> str:
-    zone, problem = _zone(d), d.get("problem")
+def _mm(value: Any) -> str:
+    return f"{float(value):.1f}".replace(".", ",")
+
+
+_OUTSIDE = {
+    "top": ("dépasse du haut de la fenêtre", "descendez le bloc adresse"),
+    "bottom": ("dépasse du bas de la fenêtre", "remontez le bloc adresse"),
+    "left": ("commence à gauche de la fenêtre", "décalez le bloc adresse vers la droite"),
+    "right": ("dépasse à droite de la fenêtre", "décalez le bloc adresse vers la gauche"),
+}
+
+
+def _address_fault(fault: Details) -> str:
+    """One fault of an address block, as a clause of the block's message."""
+    problem = fault.get("problem")
     if problem == "empty":
-        found = f"le {zone} ne contient aucun texte"
-        expected = "l'adresse du destinataire doit s'y trouver pour paraître dans la fenêtre"
-    elif problem in ("too_few_lines", "too_many_lines"):
-        found = f"le {zone} contient {d['count']} ligne{'s' if d['count'] > 1 else ''}"
-        expected = f"une adresse compte de {d['min']} à {d['max']} lignes"
-    elif problem == "line_too_long":
-        found = f"la ligne « {d['line']} » du {zone} compte {d['length']} caractères"
-        expected = f"La Poste en admet au plus {d['max']} par ligne"
-    else:
-        found = f"la dernière ligne du {zone} est « {d.get('line', '')} »"
-        expected = (
-            "elle doit contenir le code postal à 5 chiffres suivi de la ville "
-            "(ex. « 75011 PARIS »), ou le pays seul pour l'étranger"
-        )
-    return f"Page {d.get('page', 1)} : {found} ; {expected}. {_ADDRESS_FIX}"
-
-
-def _address_style(found: str, advice: str) -> Callable[[Details], str]:
-    def render(d: Details) -> str:
-        lines = " / ".join(d.get("lines") or [])
         return (
+            "il ne contient aucun texte, alors que l'adresse du destinataire doit s'y "
+            "trouver pour paraître dans la fenêtre"
+        )
+    if problem in ("too_few_lines", "too_many_lines"):
+        count = fault["count"]
+        return (
+            f"il contient {count} ligne{'s' if count > 1 else ''}, alors qu'une adresse en "
+            f"compte de {fault['min']} à {fault['max']}"
+        )
+    if problem == "line_too_long":
+        return (
+            f"la ligne « {fault['line']} » compte {fault['length']} caractères, La Poste en "
+            f"admet au plus {fault['max']}"
+        )
+    if problem == "outside":
+        where, move = _OUTSIDE.get(str(fault.get("side")), _OUTSIDE["top"])
+        by = _mm(fault["by_mm"])
+        return (
+            f"la ligne « {fault['line']} » {where} de {by} mm, l'enveloppe en cacherait une "
+            f"partie ({move} d'au moins {by} mm, ou réduisez la taille du texte)"
+        )
+    if problem == "split":
+        detached = list(fault.get("detached") or [])
+        which = (
+            f"la ligne « {detached[0]} » est séparée"
+            if len(detached) == 1
+            else f"les lignes « {' / '.join(detached)} » sont séparées"
+        )
+        return (
+            f"l'adresse est coupée par une ligne vide : {which} du reste de l'adresse "
+            "(supprimez la ligne vide, pour que toute l'adresse forme un seul bloc)"
+        )
+    return (
+        f"sa dernière ligne est « {fault.get('line', '')} », alors qu'elle doit contenir le "
+        "code postal à 5 chiffres suivi de la ville (ex. « 75011 PARIS »), ou le pays seul "
+        "pour l'étranger"
+    )
+
+
+def _address_block(d: Details) -> Advice:
+    faults = " ; ".join(_address_fault(fault) for fault in d.get("faults") or [])
+    return Advice(f"Page {d.get('page', 1)}, {_zone(d)} : {faults}.", _ADDRESS_FIX)
+
+
+def _address_style(found: str, advice: str) -> Callable[[Details], Advice]:
+    def render(d: Details) -> Advice:
+        lines = " / ".join(d.get("lines") or [])
+        return Advice(
             f"Page {d.get('page', 1)} : l'adresse du destinataire contient {found} "
-            f"(« {lines} »). La Poste recommande {advice} pour un meilleur tri. {_ADDRESS_FIX}"
+            f"(« {lines} »). La Poste recommande {advice} pour un meilleur tri.",
+            _ADDRESS_FIX,
         )
 
     return render
@@ -187,7 +247,7 @@ def _too_complex(d: Details) -> str:
     )
 
 
-CATALOGUE: Mapping[str, Callable[[Details], str]] = {
+CATALOGUE: Mapping[str, Callable[[Details], str | Advice]] = {
     "not_pdf": _not_pdf,
     "damaged": _damaged,
     "encrypted": _encrypted,
@@ -206,6 +266,20 @@ CATALOGUE: Mapping[str, Callable[[Details], str]] = {
 }
 
 
-def message(code: str, page: int | None, details: Details) -> str:
-    """The French text for a finding; `page` is given to messages about one page."""
-    return CATALOGUE[code]({**details, "page": page} if page is not None else details)
+def message(code: str, page: int | None, details: Details, severity: str = "error") -> str:
+    """The French text for a finding of `severity`; `page` is given to messages about one
+    page."""
+    text = CATALOGUE[code]({**details, "page": page} if page is not None else details)
+    if isinstance(text, str):
+        return text if severity == "error" else f"{text} {WARNING_ONLY}"
+    if severity == "error":
+        return f"{_then(text.found, text.correction)}, puis {text.then}."
+    later = f"pour les prochains courriers, {text.correction}"
+    return f"{_then(text.found, later)}. {WARNING_ONLY}"
+
+
+def _then(found: str, clause: str) -> str:
+    """`found` followed by `clause`, capitalised after a full stop, not after a colon."""
+    return (
+        f"{found} {clause}" if found.endswith(":") else f"{found} {clause[:1].upper()}{clause[1:]}"
+    )

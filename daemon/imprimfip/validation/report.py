@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from imprimfip.postal import PostalAddress
+
 FindingSeverity = Literal["error", "warning"]
 
 
@@ -34,23 +36,6 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class ExtractedAddress:
-    """The recipient read from the address block; "" where a part is absent.
-
-    Lines between the name and the postal line fill line2, line3... in reading order.
-    """
-
-    name: str = ""
-    line2: str = ""
-    line3: str = ""
-    line4: str = ""
-    line5: str = ""
-    zip_code: str = ""
-    town: str = ""
-    country: str = ""
-
-
-@dataclass(frozen=True)
 class Report:
     """The outcome of validating one file.
 
@@ -61,7 +46,8 @@ class Report:
 
     pages: int
     findings: tuple[Finding, ...] = ()
-    address: ExtractedAddress | None = None
+    address: PostalAddress | None = None
+    """The recipient read from the address block, when asked for (LRAR)."""
     unchecked: tuple[str, ...] = ()
 
     @property
@@ -83,6 +69,6 @@ class Report:
         return cls(
             pages=int(data["pages"]),
             findings=tuple(Finding(**item) for item in data.get("findings", ())),
-            address=ExtractedAddress(**address) if address is not None else None,
+            address=PostalAddress(**address) if address is not None else None,
             unchecked=tuple(data.get("unchecked", ())),
         )

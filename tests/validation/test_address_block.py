@@ -1,0 +1,150 @@
+"""The address block read as a block: whole, or refused; never cut to the part in the window.
+
+Letters drawn here at the window's edges; `test_template_letters.py` does the same with
+letters from real templates.
+"""
+
+import pytest
+
+from imprimfip.config.rules import ValidationRules
+from imprimfip.validation.check import check_pdf
+from tests.fixtures import pdfs
+
+RULES = ValidationRules()
+SIX = (
+    "SARL MARTIN ET FILS",
+    "SERVICE COMPTABILITE",
+    "MADAME CLAIRE MARTIN",
+    "BATIMENT B",
+    "12 RUE DES LILAS",
+    "69002 LYON",
+)
+FOUR = ("MADAME CLAIRE MARTIN", "APPARTEMENT 12", "12 RUE DES LILAS", "75011 PARIS")
+
+
+def letter(lines=FOUR, *, at=(110.0, 60.0), size=10, pitch=None, extra=None):
+    pitch = pitch if pitch is not None else size * 0.45
+    return pdfs.make_letter(
+        address_lines=lines,
+        address_origin_mm=at,
+        address_size=size,
+        address_pitch_mm=pitch,
+        extra=extra,
+    )
+
+
+def read(data, rules=RULES):
+    return check_pdf(data, rules, want_address=True)
+
+
+def faults(report):
+    return [
+        (fault["problem"], fault.get("side"))
+        for finding in report.findings
+        if finding.code == "address_block"
+        for fault in finding.details["faults"]
+    ]
+
+
+def shown(report):
+    return None if report.address is None else list(report.address.lines())
+
+
+def test_a_six_line_address_at_12_pt_starting_above_the_window_is_refused_not_cut():
+    # Its first baseline at 49.7 mm, as KOMA-Script's NF.lco puts it: the capitals of
+    # "SARL MARTIN ET FILS" reach 46.6 mm, above the window's top (50 mm).
+    report = read(letter(SIX, at=(110.0, 49.7), size=12))
+    assert not report.ok
+    assert faults(report) == [("outside", "top")]
+    [finding] = report.errors
+    assert "SARL MARTIN ET FILS" in finding.message
+    assert "dépasse" in finding.message
+    assert shown(report) in (None, list(SIX))
+
+
+def test_an_address_whose_capitals_start_just_inside_the_top_edge_is_read_whole():
+    report = read(letter(SIX, at=(110.0, 53.6), size=12))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(SIX)
+
+
+def test_an_address_running_below_the_window_is_refused_not_cut():
+    report = read(letter(SIX, at=(110.0, 70.0), size=12))
+    assert faults(report) == [("outside", "bottom")]
+    assert "69002 LYON" in report.errors[0].message
+    assert shown(report) in (None, list(SIX))
+
+
+def test_an_address_starting_left_of_the_window_is_refused():
+    report = read(letter(at=(84.0, 60.0)))
+    assert faults(report) == [("outside", "left")]
+
+
+def test_an_address_running_past_the_right_edge_is_refused():
+    lines = ("MADAME CLAIRE MARTIN", "RESIDENCE DES GRANDS CHENES BAT B", "75011 PARIS")
+    report = read(letter(lines, at=(150.0, 60.0), size=12))
+    assert faults(report) == [("outside", "right")]
+
+
+def test_an_address_well_inside_the_window_is_read_whole():
+    report = read(letter())
+    assert report.ok
+    assert shown(report) == list(FOUR)
+
+
+@pytest.mark.parametrize(
+    ("text", "pitches"),
+    [
+        ("V/Réf. : DOSSIER 2024-118", 2),  # after a blank line
+        ("N/Réf : 2024/118", 1),  # on the very next line
+        ("Objet : relance de votre dossier", 1),
+        ("Lyon, le 3 mars 2025", 2),
+    ],
+)
+def test_a_reference_or_a_date_under_the_address_is_not_taken_for_its_last_line(text, pitches):
+    baseline = 60.0 + (len(FOUR) - 1 + pitches) * 4.5
+    report = read(letter(extra=pdfs.draw_text(text, (110.0, baseline))))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)
+
+
+def test_a_line_not_aligned_with_the_address_is_not_part_of_it():
+    date = pdfs.draw_text("LE 3 MARS 2025", (150.0, 60.0 + 5 * 4.5))
+    report = read(letter(extra=date))
+    assert report.ok
+    assert shown(report) == list(FOUR)
+
+
+def test_text_beside_the_address_on_the_same_line_is_not_glued_to_it():
+    beside = pdfs.draw_text("PAGE 1/2", (175.0, 60.0))
+    report = read(letter(extra=beside))
+    assert shown(report) == list(FOUR)
+
+
+def test_an_address_split_by_a_blank_line_is_refused_rather_than_sent_without_its_name():
+    lines = ("MADAME CLAIRE MARTIN",)
+    rest = FOUR[1:]
+    extra = pdfs.draw_all(
+        *(pdfs.draw_text(line, (110.0, 69.0 + index * 4.5)) for index, line in enumerate(rest))
+    )
+    report = read(letter(lines, extra=extra))
+    assert not report.ok
+    assert ("split", None) in faults(report)
+    assert "MADAME CLAIRE MARTIN" in report.errors[0].message
+
+
+def test_the_sender_line_in_small_print_above_the_address_is_not_its_first_line():
+    sender = pdfs.draw_text("DDFIP DU RHONE - 3 RUE DE LA CHARITE - 69002 LYON", (110.0, 54.0), 7)
+    report = read(letter(at=(110.0, 60.0), extra=sender))
+    assert shown(report) == list(FOUR)
+
+
+def test_one_address_zone_gives_one_finding_listing_its_faults():
+    lines = ("M DUPONT", "RESIDENCE DES GRANDS CHENES BATIMENT B ESCALIER", "PARIS")
+    report = read(letter(lines, at=(92.0, 60.0), size=8))
+    [finding] = [f for f in report.findings if f.code == "address_block"]
+    assert [fault["problem"] for fault in finding.details["faults"]] == [
+        "line_too_long",
+        "no_postal_line",
+    ]
+    assert finding.message.count("fenêtre de l'enveloppe") == 1
