@@ -38,7 +38,7 @@ _SUBJECTS = {
     "file_error": "Fichier refusé par IMPRIM'FIP",
     "submitted_with_errors": "Courrier en erreur chez IMPRIM'FIP",
     "document_error": "Courrier en erreur chez IMPRIM'FIP",
-    "overdue": "Courrier non expédié après 2 jours",
+    "overdue": "Courrier pas encore remis à La Poste",
     "refused": "Recommandé refusé par son destinataire",
     "neglected": "Recommandé non réclamé par son destinataire",
     "delivery_failed": "Recommandé non distribué",

@@ -100,7 +100,7 @@ def one_alert(tmp_path, channel_list: tuple[str, ...]) -> tuple[Ledger, History,
     body = {
         "flow": "courrier",
         "kind": "overdue",
-        "subject": "[IMPRIM'FIP] Courrier non expédié après 2 jours : lettre.pdf",
+        "subject": "[IMPRIM'FIP] Courrier pas encore remis à La Poste : lettre.pdf",
         "text": "Le courrier « lettre.pdf » n'est toujours pas remis à La Poste.",
     }
     [raised] = history.record(
@@ -134,7 +134,7 @@ async def test_the_email_is_sent_in_french_and_a_channel_that_worked_is_not_sent
             ledger.close()
     [message] = smtp.messages
     assert smtp.recipients == [["courrier@mairie.fr"]]
-    assert message["Subject"] == "[IMPRIM'FIP] Courrier non expédié après 2 jours : lettre.pdf"
+    assert message["Subject"] == "[IMPRIM'FIP] Courrier pas encore remis à La Poste : lettre.pdf"
     assert "« lettre.pdf » n'est toujours pas remis" in message.get_content()
 
 

@@ -113,3 +113,9 @@ def test_every_alert_kind_and_every_reason_for_attention_has_its_french_words():
         text = reports_fr.alert_text(kind, what=what, status="", message="", deposited=DEPOSIT)
         assert what in text
     assert set(reports_fr.ATTENTION_LABELS) == set(Attention)
+
+
+def test_the_overdue_subject_names_no_delay_the_flow_may_have_set_otherwise():
+    # `overdue_after_hours` is a setting; the subject must not promise "2 jours" regardless.
+    subject = reports_fr.alert_subject(AlertKind.OVERDUE, "lettre.pdf")
+    assert not any(char.isdigit() for char in subject.removesuffix(" : lettre.pdf"))
