@@ -19,6 +19,16 @@ SAMPLE_DETAILS = {
     "address_block": {"problem": "empty", "zone": [90, 50, 197, 92], "lines": []},
     "address_lowercase": {"lines": ["Mme Dupont"]},
     "address_accents": {"lines": ["HÉLÈNE"]},
+    "window_clutter": {"zone": [90, 50, 197, 92], "boxes": [[150, 76, 180, 85]], "area_mm2": 260},
+    "address_near_edge": {
+        "zone": [90, 50, 197, 92],
+        "box": [91, 57, 137, 74],
+        "side": "left",
+        "distance_mm": 1.0,
+        "min_mm": 3.0,
+    },
+    "reserved_zone_ink": {"pages": [1, 2], "boxes": [[0, 0, 210, 3.5]], "zones": [[0, 0, 210, 5]]},
+    "form_not_flattened": {"fields": 3, "pages": [1]},
 }
 
 
@@ -31,7 +41,9 @@ def test_every_code_has_a_message_in_the_catalogue():
 def test_every_message_is_french_and_says_what_to_do(code):
     text = messages_fr.message(code, 1, SAMPLE_DETAILS[code])
     assert text.endswith(".")
-    assert any(verb in text for verb in ("redéposez", "réexportez", "Corrigez", "déposez-les"))
+    verbs = ("redéposez", "réexportez", "Corrigez", "déposez-les", "éloignez", "aplatissez")
+    verbs += ("ne laissez",)
+    assert any(verb in text for verb in verbs)
     assert "{" not in text and "None" not in text
 
 
@@ -44,6 +56,22 @@ def test_every_address_problem_has_its_own_sentence(problem):
     text = messages_fr.message("address_block", 2, details)
     assert text.startswith("Page 2 : ")
     assert "bloc adresse" in text
+
+
+def test_fonts_in_form_fields_are_told_to_be_flattened():
+    details = {"fonts": ["Helvetica"], "pages": [1], "in_annotations": True}
+    text = messages_fr.message("fonts_not_embedded", 1, details)
+    assert "champs de formulaire" in text and "Helvetica" in text
+    assert "aplatissez le formulaire" in text
+
+
+@pytest.mark.parametrize(
+    ("distance", "words"), [(1.0, "n'est qu'à 1 mm"), (-2.5, "dépasse de 2.5 mm")]
+)
+def test_an_address_at_the_edge_says_how_far_from_which_edge(distance, words):
+    details = dict(SAMPLE_DETAILS["address_near_edge"], distance_mm=distance, side="top")
+    text = messages_fr.message("address_near_edge", 1, details)
+    assert words in text and "bord du haut" in text and "au moins 3 mm" in text
 
 
 def test_the_sizes_are_spelled_out_in_the_message():

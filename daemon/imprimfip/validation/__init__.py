@@ -6,7 +6,10 @@ pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child pro
           ├ document     sniff, open with pypdf, classify pypdf's exceptions
           ├ geometry     page_size, orientation (effective box, /Rotate, /UserUnit)
           ├ fonts        fonts_not_embedded (fonts that draw visible text)
-          └ address      address_block, address_lowercase, address_accents
+          ├ forms        form_not_flattened; fonts_not_embedded in fields and annotations
+          ├ address      address_block, address_lowercase, address_accents
+          └ placement    window_clutter, address_near_edge, reserved_zone_ink, on pages
+                         drawn by raster (PDFium) and measured by ink
 rules          ValidationRules: the `[flows.validation]` config table
 report         Problem, Finding, Report, ExtractedAddress
 messages_fr    the French text of every code, for staff

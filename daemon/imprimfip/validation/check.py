@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import structlog
 
-from imprimfip.validation import address, fonts, geometry, messages_fr
+from imprimfip.validation import address, fonts, forms, geometry, messages_fr, placement
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
 from imprimfip.validation.report import ExtractedAddress, Finding, Problem, Report
 from imprimfip.validation.rules import ValidationRules
@@ -35,7 +35,10 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("too_many_pages",), _page_count),
     (("page_size", "orientation"), geometry.sizes_rule),
     (("fonts_not_embedded",), fonts.fonts_rule),
+    (("fonts_not_embedded",), forms.annotation_fonts_rule),
+    (("form_not_flattened",), forms.fields_rule),
     (("address_block", "address_lowercase", "address_accents"), address.address_rule),
+    ((*placement.WINDOW_CODES, "reserved_zone_ink"), placement.placement_rule),
 )
 """Each rule with the codes it can raise; a rule whose codes are all "off" is skipped."""
 
