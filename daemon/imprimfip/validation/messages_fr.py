@@ -45,11 +45,14 @@ _SIDES = {
 }
 
 PICTURE_LEGEND = {
-    "expected": "En bleu : la fenêtre de l'enveloppe et les zones à laisser blanches",
-    "expected_a4": "En bleu : la page A4 portrait attendue et la fenêtre de l'enveloppe",
+    "expected": "En bleu :",
+    "window": "la fenêtre de l'enveloppe",
+    "a4": "la page A4 portrait attendue",
+    "zones": "les zones à laisser blanches",
+    "and": "et",
     "found": "En rouge : ce qui a été trouvé",
 }
-"""The legend under the picture of a refused letter."""
+"""The words of the legend under the picture of a refused letter."""
 
 PICTURE_LABELS = {
     "page_size": "format de page",
