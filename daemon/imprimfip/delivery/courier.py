@@ -115,18 +115,23 @@ class Courier:
             self.reject(station, letter, reasons)
             return
         with VALIDATION_SECONDS.labels(station.flow.name).time():
-            report = await self.validator.check(
+            inspection = await self.validator.inspect(
                 claimed.data,
                 station.flow.validation,
                 want_address=station.flow.sending_type == "LRAR" and recipient.address is None,
+                picture="refused",
             )
+        report = inspection.report
         if report.unchecked:
             # A bug of ours stopped a rule: the letter is not to blame, nor fully checked.
             letter_log(station, letter).error("validation_incomplete", rules=report.unchecked)
             return
         reasons = self._refusals(station, report, recipient)
         if reasons:
-            self.reject(station, letter, reasons)
+            if inspection.picture is not None:
+                assert letter.claim_name is not None
+                filing.keep_picture(station.folders, letter.claim_name, inspection.picture)
+            self.reject(station, letter, reasons, picture=inspection.picture is not None)
             return
         await self._send(station, claimed, report, recipient)
 

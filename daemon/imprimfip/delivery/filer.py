@@ -52,6 +52,17 @@ def receipt(station: Station, letter: Letter) -> dict[str, object]:
     }
 
 
+def _drew_picture(ledger: Ledger, letter: Letter) -> bool:
+    """Whether the letter was refused with a picture of its page (see `Courier.deliver`)."""
+    if letter.state is not LetterState.REJECTED:
+        return False
+    for step in ledger.transitions(letter.id):
+        detail = step["detail"]
+        if step["to_state"] == LetterState.REJECTED and isinstance(detail, dict):
+            return bool(detail.get("picture"))
+    return False
+
+
 def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None = None) -> None:
     """Put a decided letter where the ledger says, from processing/ unless `source` is given."""
     if letter.final_path is None or letter.claim_name is None:
@@ -62,6 +73,7 @@ def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None
         placed = filing.file_done(source, target, receipt(station, letter))
     else:
         advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
+        picture = station.folders.processing / filing.picture_name(letter.claim_name)
         placed = filing.file_error(
             source,
             target,
@@ -69,6 +81,7 @@ def finish(ledger: Ledger, station: Station, letter: Letter, source: Path | None
             reasons=reasons_of(letter),
             when=datetime.now().astimezone(),
             advice=advice,
+            picture=picture if _drew_picture(ledger, letter) else None,
             state=str(letter.state),
             sha256=letter.sha256,
             submit_name=letter.submit_name,
