@@ -27,6 +27,7 @@ from imprimfip.validation.rules import A4_MM, ValidationRules
 
 PICTURE_PX_PER_MM = 3.0
 """76 dpi: 10-point text stays readable, an A4 page is 630 x 891 pixels."""
+PNG_COMPRESS_LEVEL = 6
 MAX_PNG_BYTES = 300_000
 """A picture larger than this is drawn again with fewer colours, then smaller."""
 
@@ -166,7 +167,7 @@ def _compose(shown: _Shown, rules: ValidationRules, number: int) -> Image.Image:
         y = height + _MARGIN_PX + row * _LINE_PX
         if colour is not None:
             pen.rectangle((_MARGIN_PX, y + 3, _MARGIN_PX + 14, y + 17), fill=colour)
-        pen.text((_MARGIN_PX + (24 if colour else 0), y), text, fill="black", font=_font())
+        whole.paste("black", (_MARGIN_PX + (24 if colour else 0), y), _written(text))
     return whole
 
 
@@ -221,7 +222,7 @@ def _legend_lines(
         (EXPECTED, f"{words['expected']} {parts}"),
         (FOUND, words["found"]),
     ]
-    return [(colour, part) for colour, text in rows for part in _wrapped(text, _font(), width - 40)]
+    return [(colour, part) for colour, text in rows for part in _wrapped(text, width - 40)]
 
 
 @functools.cache
@@ -229,14 +230,25 @@ def _font() -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_TYPEFACE), _FONT_PX)
 
 
-def _wrapped(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+@functools.lru_cache(maxsize=64)
+def _written(text: str) -> Image.Image:
+    """`text` as a mask, kept: legends repeat the same few lines."""
+    font = _font()
+    mask = Image.new("L", (round(font.getlength(text)) + 2, _LINE_PX))
+    ImageDraw.Draw(mask).text((0, 0), text, fill=255, font=font)
+    return mask
+
+
+@functools.lru_cache(maxsize=64)
+def _wrapped(text: str, width: int) -> tuple[str, ...]:
+    font = _font()
     lines: list[str] = []
     for word in text.split():
         if lines and font.getlength(f"{lines[-1]} {word}") <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    return lines
+    return tuple(lines)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -244,7 +256,9 @@ def _png(image: Image.Image) -> bytes:
     while True:
         for reduce in (False, True):
             out = io.BytesIO()
-            (image.quantize(colors=32) if reduce else image).save(out, "PNG", compress_level=6)
+            (image.quantize(colors=32) if reduce else image).save(
+                out, "PNG", compress_level=PNG_COMPRESS_LEVEL
+            )
             if out.tell() <= MAX_PNG_BYTES:
                 return out.getvalue()
         image = image.resize((image.width // 2, image.height // 2))
