@@ -17,6 +17,7 @@ from imprimfip.validation.check import check_pdf
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.rules import ValidationRules
 from tests.fixtures import pdfs
+from tests.fixtures.annotated import make_big_image
 
 RULES = ValidationRules()
 SCALE = picture.PICTURE_PX_PER_MM
@@ -206,3 +207,20 @@ async def test_malformed_files_get_no_picture_and_the_next_letter_is_drawn(pool,
     following = await pool.inspect(pdfs.make_letter(), RULES, picture="always")
     assert following.report.ok and following.picture is not None
     assert len(pool._workers) == 1
+
+
+@pytest.mark.parametrize("memory_mb", [1024, 160], ids=["room", "tight"])
+async def test_a_huge_image_is_drawn_within_the_memory_bound(memory_mb):
+    """PDFium scales a 6000 x 6000 image down as it draws it; under a tight bound it draws
+    without it rather than failing, and the worker goes on."""
+    async with ValidatorPool(workers=1, timeout_s=30.0, memory_mb=memory_mb) as pool:
+        [worker] = pool._workers
+        inspection = await pool.inspect(make_big_image(), RULES, picture="always")
+        codes = {f.code for f in inspection.report.findings}
+        assert "too_complex" not in codes
+        if memory_mb == 1024:
+            assert {"window_clutter", "reserved_zone_ink"} <= codes
+        assert inspection.picture is not None
+        following = await pool.inspect(pdfs.make_letter(), RULES, picture="always")
+        assert following.report.ok
+        assert pool._workers == [worker]
