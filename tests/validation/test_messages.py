@@ -3,6 +3,7 @@
 import pytest
 
 from imprimfip.validation import messages_fr
+from imprimfip.validation.picture import LAYOUT_CODES
 from imprimfip.validation.rules import ALL_CODES
 
 SAMPLE_DETAILS = {
@@ -92,3 +93,7 @@ def test_the_sizes_are_spelled_out_in_the_message():
 )
 def test_page_lists_read_naturally(pages, text):
     assert messages_fr.page_list(pages) == text
+
+
+def test_every_layout_code_has_a_label_for_the_picture():
+    assert set(messages_fr.PICTURE_LABELS) == set(LAYOUT_CODES)

@@ -18,12 +18,10 @@ from pypdf.generic import PdfObject, StreamObject
 from imprimfip.validation import fonts
 from imprimfip.validation.document import Document, TooComplex
 from imprimfip.validation.geometry import page_frame
-from imprimfip.validation.raster import Box, display_box
+from imprimfip.validation.raster import HIDDEN_FLAG, PRINT_FLAG, Box, display_box
 from imprimfip.validation.report import Problem
 from imprimfip.validation.rules import ValidationRules
 
-_PRINT_FLAG = 4
-_HIDDEN_FLAG = 2
 _MAX_ANNOTATIONS_PER_PAGE = 2000
 """A page of a real form has tens of fields; thousands are an attack on the reader."""
 
@@ -46,7 +44,7 @@ def printable_annotations(page: PageObject) -> list[dict[Any, Any]]:
             continue
         flags = _resolved(annotation.get("/F", 0))
         flags = int(flags) if isinstance(flags, int | float) else 0
-        if flags & _PRINT_FLAG and not flags & _HIDDEN_FLAG:
+        if flags & PRINT_FLAG and not flags & HIDDEN_FLAG:
             printable.append(annotation)
     return printable
 

@@ -60,7 +60,6 @@ PICTURE_LABELS = {
     "address_block": "adresse lue",
     "address_lowercase": "adresse en minuscules",
     "address_accents": "adresse accentuée",
-    "address_missing": "adresse illisible",
     "window_clutter": "autre chose que l'adresse dans la fenêtre",
     "address_near_edge": "adresse trop près du bord de la fenêtre",
     "reserved_zone_ink": "encre dans une zone réservée",

@@ -21,9 +21,9 @@ from pypdf import PdfReader
 
 from imprimfip.validation import messages_fr
 from imprimfip.validation.geometry import page_frame
-from imprimfip.validation.raster import Box, Pages, Picture
+from imprimfip.validation.raster import Box, Pages, Picture, widened
 from imprimfip.validation.report import Finding, Report
-from imprimfip.validation.rules import A4_MM, ValidationRules
+from imprimfip.validation.rules import A4_MM, ALWAYS_ERRORS, ValidationRules
 
 PICTURE_PX_PER_MM = 3.0
 """76 dpi: 10-point text stays readable, an A4 page is 630 x 891 pixels."""
@@ -42,7 +42,6 @@ LAYOUT_CODES = (
     "reserved_zone_ink",
 )
 """The findings about where things sit on the page: those a picture explains."""
-_UNREADABLE = ("not_pdf", "damaged", "encrypted", "no_pages", "too_complex")
 
 EXPECTED = (30, 100, 220)
 FOUND = (220, 30, 30)
@@ -56,7 +55,7 @@ _MARGIN_PX = 10
 
 def is_drawable(report: Report) -> bool:
     """Whether the file's pages can be drawn at all."""
-    return report.pages > 0 and not any(f.code in _UNREADABLE for f in report.findings)
+    return report.pages > 0 and not any(f.code in ALWAYS_ERRORS for f in report.findings)
 
 
 def explains_refusal(report: Report, *, address_needed: bool) -> bool:
@@ -89,7 +88,7 @@ def draw(data: bytes, report: Report, rules: ValidationRules) -> bytes:
     with Pages(data) as pages:
         picture = pages.picture(number - 1, frame, PICTURE_PX_PER_MM, color=True)
         read = _read_lines(report, findings, number)
-        near = _widened(rules.address_zone.box, 30)
+        near = widened(rules.address_zone.box, 30)
         boxes = [
             line.box
             for line in pages.text_lines(number - 1, frame, near)
@@ -97,10 +96,6 @@ def draw(data: bytes, report: Report, rules: ValidationRules) -> bytes:
         ]
     shown = _Shown(picture, frame.size_mm, tuple(findings), letter_start, tuple(boxes))
     return _png(_compose(shown, rules, number))
-
-
-def _widened(box: Box, by: float) -> Box:
-    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
 
 
 def _read_lines(report: Report, findings: Sequence[Finding], number: int) -> list[str]:
@@ -162,7 +157,7 @@ def _compose(shown: _Shown, rules: ValidationRules, number: int) -> Image.Image:
     if shown.letter_start:
         pen.rectangle(_pixels(rules.address_zone.box, scale), outline=EXPECTED, width=line)
     for box in [*shown.read_boxes, *_ink_boxes(findings), *_blocks(findings)]:
-        pen.rectangle(_pixels(_widened(box, 0.5), scale), outline=FOUND, width=line)
+        pen.rectangle(_pixels(widened(box, 0.5), scale), outline=FOUND, width=line)
     for row, (colour, text) in enumerate(legend):
         y = height + _MARGIN_PX + row * _LINE_PX
         if colour is not None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from imprimfip.validation import forms, ink
 from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import page_frame
-from imprimfip.validation.raster import Box, Pages, Picture, TextLine, overlaps
+from imprimfip.validation.raster import Box, Pages, Picture, TextLine, overlaps, widened
 from imprimfip.validation.report import Problem
 from imprimfip.validation.rules import ValidationRules
 
@@ -36,10 +36,6 @@ _FIELD_MARGIN_MM = 0.5
 
 def rounded(box: Box) -> list[float]:
     return [round(value, 1) for value in box]
-
-
-def _widened(box: Box, by: float) -> Box:
-    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
 
 
 def window_text(lines: Sequence[TextLine], window: Box) -> list[TextLine]:
@@ -58,7 +54,7 @@ def window_problems(
     window = rules.address_zone.box
     shown = window_text(lines, window)
     if rules.severity_of("window_clutter") != "off":
-        text = [_widened(line.box, _GLYPH_MARGIN * (line.box[3] - line.box[1])) for line in shown]
+        text = [widened(line.box, _GLYPH_MARGIN * (line.box[3] - line.box[1])) for line in shown]
         found = ink.marks(picture, window, blank=[*text, *fields])
         if found:
             details = {
@@ -148,7 +144,7 @@ def placement_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
             picture = pages.picture(index, frame, CHECK_PX_PER_MM)
             if window:
                 lines = pages.text_lines(index, frame, rules.address_zone.box)
-                fields = [_widened(box, _FIELD_MARGIN_MM) for box in forms.field_boxes(page)]
+                fields = [widened(box, _FIELD_MARGIN_MM) for box in forms.field_boxes(page)]
                 yield from window_problems(picture, lines, fields, rules, index + 1)
             found = [m for z in zones if (m := ink.measure(picture, z)) is not None]
             if found:

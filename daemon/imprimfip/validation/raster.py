@@ -31,8 +31,9 @@ MAX_SIDE_PX = 2400
 """The longest side of a picture: an absurd page size (a 5-metre /UserUnit page) is drawn
 coarser rather than filling the worker's memory."""
 
-_PRINT_FLAG = 4
-_HIDDEN_FLAG = 2
+PRINT_FLAG = 4
+HIDDEN_FLAG = 2
+"""Annotation flags (ISO 32000 12.5.3): printed when Print is set and Hidden is not."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class TextLine:
 
     box: Box
     text: str
+
+
+def widened(box: Box, by: float) -> Box:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
 
 
 def overlaps(a: Box, b: Box) -> bool:
@@ -166,7 +171,7 @@ def _hide_unprinted_fields(page: pdfium.PdfPage) -> None:
             if pdfium_c.FPDFAnnot_GetSubtype(annotation) != pdfium_c.FPDF_ANNOT_WIDGET:
                 continue
             flags = pdfium_c.FPDFAnnot_GetFlags(annotation)
-            if not flags & _PRINT_FLAG:
-                pdfium_c.FPDFAnnot_SetFlags(annotation, flags | _HIDDEN_FLAG)
+            if not flags & PRINT_FLAG:
+                pdfium_c.FPDFAnnot_SetFlags(annotation, flags | HIDDEN_FLAG)
         finally:
             pdfium_c.FPDFPage_CloseAnnot(annotation)
