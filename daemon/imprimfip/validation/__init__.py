@@ -1,7 +1,8 @@
 """Letter validation: is this PDF something the print centres can print? (issue 5)
 
-pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child process
-  └ worker                               runs check_pdf in the child, under rlimits
+pool.ValidatorPool.inspect(bytes, rules) the daemon's entry: a bounded child process
+  └ worker                               runs check_pdf in the child, under rlimits,
+      │                                  and picture.draw when the picture is wanted
       └ check.check_pdf(bytes, rules)     pure core: the rules in order, a Report
           ├ document     sniff, open with pypdf, classify pypdf's exceptions
           ├ geometry     page_size, orientation (effective box, /Rotate, /UserUnit)
@@ -12,6 +13,7 @@ pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child pro
                          drawn by raster (PDFium) and measured by ink
 rules          ValidationRules: the `[flows.validation]` config table
 report         Problem, Finding, Report, ExtractedAddress
-messages_fr    the French text of every code, for staff
+picture        the picture of the page a refusal concerns (<name>.erreur.png)
+messages_fr    the French text of every code and of the picture's legend, for staff
 command        `imprimfip validate`
 """
