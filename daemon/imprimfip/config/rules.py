@@ -144,6 +144,10 @@ class ValidationRules(FrozenModel):
             )
         return self
 
+    def first_pages(self, pages: int) -> range:
+        """The index (from 0) of each letter's first page in a file of `pages` pages."""
+        return range(0, pages, self.pages_per_letter or pages)
+
     def severity_of(self, code: str) -> Severity:
         """The configured severity of `code`; codes in ALWAYS_ERRORS are always errors."""
         if code in ALWAYS_ERRORS:

@@ -191,10 +191,6 @@ def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> It
             yield Problem(code, page, {"lines": lines, "boxes": boxes})
 
 
-def _first_pages(doc: Document, rules: ValidationRules) -> range:
-    return range(0, doc.pages, rules.pages_per_letter or doc.pages)
-
-
 def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBlock:
     """The address block of page `index` (from 0)."""
     return find_block(page_lines(doc.reader.pages[index]), rules.address_zone)
@@ -202,7 +198,7 @@ def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBloc
 
 def address_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """Check the address block on the first page of each letter in the file."""
-    for index in _first_pages(doc, rules):
+    for index in rules.first_pages(doc.pages):
         yield from block_problems(read_block(doc, index, rules), rules, page=index + 1)
 
 

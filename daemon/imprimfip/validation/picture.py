@@ -87,7 +87,7 @@ def draw(data: bytes, report: Report, rules: ValidationRules) -> bytes:
     number = page_shown(report)
     page = PdfReader(io.BytesIO(data), strict=False).pages[number - 1]
     frame = page_frame(page)
-    letter_start = (number - 1) % (rules.pages_per_letter or report.pages) == 0
+    letter_start = number - 1 in rules.first_pages(report.pages)
     findings = [f for f in report.findings if f.page == number and f.code in LAYOUT_CODES]
     read = _address_boxes(findings)
     if not read and report.address is not None and number == 1:

@@ -122,16 +122,12 @@ def _zones_of(found: Sequence[ink.Mark], zones: Sequence[Box]) -> list[list[floa
     return named
 
 
-def _first_pages(doc: Document, rules: ValidationRules) -> set[int]:
-    return set(range(0, doc.pages, rules.pages_per_letter or doc.pages))
-
-
 def placement_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """The window checks on the first page of each letter, the reserved zones on every
     page; ink in reserved zones is one problem for the whole file."""
     window_on = any(rules.severity_of(code) != "off" for code in WINDOW_CODES)
     zones_on = rules.severity_of("reserved_zone_ink") != "off"
-    first_pages = _first_pages(doc, rules)
+    first_pages = rules.first_pages(doc.pages)
     reserved: dict[int, list[ink.Mark]] = {}
     with Pages(doc.data) as pages:
         for index in range(doc.pages):
