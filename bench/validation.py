@@ -5,13 +5,22 @@
 The file holds 2-page letters, each first page with an address block. Timings, each the
 median of --runs runs in this process: pypdf opening the file and iterating its pages (the
 floor), `check_pdf` with the whole file as one letter (address read on page 1), and
-`check_pdf` with `pages_per_letter = 2` (an address block read on every other page).
+`check_pdf` with `pages_per_letter = 2` (an address block read on every other page), and
+`check_pdf` with the checks on drawn pages (PDFium) off.
 
 reportlab declares Helvetica (not embedded) on every page without drawing with it, so the
 fonts rule must parse every page's content to see it unused. The same file without that
 declaration (as Word or LibreOffice write theirs: only embedded fonts) shows the cost when
 no page needs parsing. Then one `ValidatorPool` check, whose worker's peak memory is read
 from /proc. The last line is a one-line summary.
+
+Pictures (`--pictures N` refused one-page letters, each with a logo in the envelope window
+and ink in the margin): pages a second drawing the picture of a refused letter
+(`picture.draw`: PDFium's render, the window, the lines read, the marks, the legend, the
+PNG) against a bare pypdfium2 render of the same page at the same resolution saved as a
+PNG the same way (open, render, to Pillow, save), alternating page by page, each rate from
+the median time of one page; then the same letters through a pool worker asking for
+pictures, with its peak memory.
 """
 
 from __future__ import annotations
@@ -24,12 +33,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from pypdf import PdfReader, PdfWriter
-from tests.fixtures.pdfs import make_letters
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from tests.fixtures.pdfs import make_letter, make_letters
 
 from imprimfip.config.rules import ValidationRules
+from imprimfip.validation import picture
 from imprimfip.validation.check import check_pdf
+from imprimfip.validation.geometry import MM_PER_POINT
 from imprimfip.validation.pool import ValidatorPool
+from imprimfip.validation.report import Report
 
 
 def bare_iterate(data: bytes) -> int:
@@ -43,6 +58,12 @@ def without_declared_helvetica(data: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def without_ink(rules: ValidationRules) -> ValidationRules:
+    """`rules` with the checks on drawn pages off: what reading with pypdf alone costs."""
+    off = dict.fromkeys(("window_clutter", "address_near_edge", "reserved_zone_ink"), "off")
+    return rules.model_copy(update={"severity": rules.severity.model_copy(update=off)})
 
 
 def median_seconds(action: Callable[[], object], runs: int) -> float:
@@ -74,10 +95,61 @@ async def pool_check(data: bytes, rules: ValidationRules) -> tuple[float, float,
     return elapsed, rss, virtual
 
 
+def out_of_place(canvas: Canvas) -> None:
+    """A logo in the envelope window and a footer in the printer's margin."""
+    canvas.rect(150 * mm, (297 - 85) * mm, 30 * mm, 8 * mm, fill=1)
+    canvas.rect(100 * mm, 1 * mm, 10 * mm, 2 * mm, fill=1)
+
+
+def bare_picture(data: bytes) -> bytes:
+    """What a person writes to get a PNG of page 1 with pypdfium2, at the picture's scale."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        scale = picture.PICTURE_PX_PER_MM * MM_PER_POINT
+        image = pdf[0].render(scale=scale, rev_byteorder=True).to_pil()
+        out = io.BytesIO()
+        image.save(out, "PNG", compress_level=picture.PNG_COMPRESS_LEVEL)
+        return out.getvalue()
+    finally:
+        pdf.close()
+
+
+def picture_rates(
+    letters: list[bytes], reports: list[Report], rules: ValidationRules, runs: int
+) -> tuple[float, float, int]:
+    """(pictures a second, bare renders a second, largest picture in bytes), each from the
+    median time of one page; the two alternate page by page so that both see the same load."""
+    ours, bare, largest = [], [], 0
+    for _ in range(runs):
+        for data, report in zip(letters, reports, strict=True):
+            start = time.perf_counter()
+            largest = max(largest, len(picture.draw(data, report, rules)))
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            bare_picture(data)
+            bare.append(time.perf_counter() - start)
+    return 1 / statistics.median(ours), 1 / statistics.median(bare), largest
+
+
+async def pool_pictures(letters: list[bytes], rules: ValidationRules) -> tuple[float, float]:
+    """Seconds for the letters through a one-worker pool drawing their pictures, and the
+    worker's peak resident memory."""
+    async with ValidatorPool(workers=1, timeout_s=600, memory_mb=1024) as pool:
+        start = time.perf_counter()
+        for data in letters:
+            inspection = await pool.inspect(data, rules, picture="refused")
+            if inspection.picture is None:
+                raise SystemExit(f"no picture for a refused letter: {inspection.report}")
+        elapsed = time.perf_counter() - start
+        rss, _ = worker_peak_mb(pool._workers[0].process.pid)
+    return elapsed, rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pictures", type=int, default=50)
     args = parser.parse_args()
     data = make_letters(args.pages // 2, 2)
     one_letter = ValidationRules(max_pages=args.pages, max_seconds=600)
@@ -97,6 +169,9 @@ def main() -> None:
         "same, only embedded fonts declared": median_seconds(
             lambda: check_pdf(embedded_only, one_letter), args.runs
         ),
+        "one letter, ink checks off": median_seconds(
+            lambda: check_pdf(data, without_ink(one_letter)), args.runs
+        ),
     }
     for label, seconds in timings.items():
         rate = args.pages / seconds
@@ -104,12 +179,28 @@ def main() -> None:
     pooled, rss, virtual = asyncio.run(pool_check(data, per_letter))
     print(f"{'pool (worker, a letter every 2 pages)':38} {pooled:7.2f} s  one run")
     print(f"worker peak memory: {rss:.0f} MB resident, {virtual:.0f} MB virtual (RLIMIT_AS)")
-    whole, each, lean = list(timings.values())[1:]
+    refused = [make_letter(extra=out_of_place) for _ in range(args.pictures)]
+    rules = ValidationRules()
+    reports = [check_pdf(data, rules) for data in refused]
+    drawn, rendered, largest = picture_rates(refused, reports, rules, args.runs)
+    print(
+        f"pictures of refused pages: {drawn:.0f} pages/s; bare pypdfium2 render to PNG: "
+        f"{rendered:.0f} pages/s (x{rendered / drawn:.2f} the time); largest {largest} bytes"
+    )
+    through_pool, picture_rss = asyncio.run(pool_pictures(refused, rules))
+    print(
+        f"{'pool, check + picture':38} {through_pool:7.2f} s  "
+        f"{len(refused) / through_pool:8.0f} letters/s; worker peak {picture_rss:.0f} MB resident"
+    )
+    whole, each, lean, inkless = list(timings.values())[1:]
     print(
         f"SUMMARY pages={args.pages} bare={bare:.2f}s check={whole:.2f}s "
         f"(x{whole / bare:.1f}, {args.pages / whole:.0f} pages/s) "
         f"per-letter={each:.2f}s (x{each / bare:.1f}) embedded-only={lean:.2f}s "
-        f"(x{lean / bare:.2f}) worker_peak_rss={rss:.0f}MB worker_peak_vm={virtual:.0f}MB"
+        f"(x{lean / bare:.2f}) ink-off={inkless:.2f}s (x{inkless / bare:.2f}) "
+        f"worker_peak_rss={rss:.0f}MB worker_peak_vm={virtual:.0f}MB "
+        f"pictures={drawn:.0f}/s bare_render={rendered:.0f}/s (x{rendered / drawn:.2f}) "
+        f"picture_max={largest}B picture_worker_rss={picture_rss:.0f}MB"
     )
 
 

@@ -109,8 +109,22 @@ def changed_after_claim() -> Reason:
     )
 
 
-def render(name: str, reasons: Sequence[Reason], when: datetime, advice: str = RESEND) -> str:
-    """The text of `<name>.erreur.txt`."""
+def picture_note(picture: str) -> str:
+    return (
+        f"L'image « {picture} », à côté de ce message, montre la page concernée telle qu'elle "
+        "sera imprimée : en bleu ce qui est attendu (la fenêtre de l'enveloppe, les zones à "
+        "laisser blanches), en rouge ce qui a été trouvé."
+    )
+
+
+def render(
+    name: str,
+    reasons: Sequence[Reason],
+    when: datetime,
+    advice: str = RESEND,
+    picture: str | None = None,
+) -> str:
+    """The text of `<name>.erreur.txt`; `picture` names the image drawn beside it."""
     lines = [
         f"Le courrier « {name} » n'a pas été envoyé.",
         f"Date : {dates_fr.in_sentence(when)}",
@@ -118,17 +132,27 @@ def render(name: str, reasons: Sequence[Reason], when: datetime, advice: str = R
         "Ce qui ne va pas :",
         *(f"  - {reason.message}" for reason in reasons),
     ]
+    if picture:
+        lines += ["", f"  {picture_note(picture)}"]
     if advice:
         lines += ["", "Que faire :", f"  {advice}"]
     return "\n".join(lines) + "\n"
 
 
-def render_json(name: str, reasons: Sequence[Reason], when: datetime, **facts: object) -> str:
-    """The machine-readable twin, `<name>.erreur.json`, for scripts and the status page."""
+def render_json(
+    name: str,
+    reasons: Sequence[Reason],
+    when: datetime,
+    picture: str | None = None,
+    **facts: object,
+) -> str:
+    """The machine-readable twin, `<name>.erreur.json`, for scripts and the status page;
+    `picture` is the file name of the image beside it, or null."""
     document = {
         "file": name,
         "at": when.isoformat(),
         "reasons": [asdict(reason) for reason in reasons],
+        "picture": picture,
         **facts,
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

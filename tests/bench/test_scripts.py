@@ -29,7 +29,10 @@ SCRIPTS = {
         ["--flows", "2", "--polled", "1", "--done", "50", "--seconds", "1", "--warmup", "0"],
         ["% of one core", "minimal daemon"],
     ),
-    "validation": (["--pages", "20", "--runs", "1"], ["pages=20", "worker_peak_rss="]),
+    "validation": (
+        ["--pages", "20", "--runs", "1", "--pictures", "2"],
+        ["pages=20", "worker_peak_rss=", "pictures=", "bare_render="],
+    ),
 }
 
 

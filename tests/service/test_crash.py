@@ -19,6 +19,7 @@ from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.spool import files, save
 from tests.fixtures.waiting import wait_until
+from tests.service.test_refusal_picture import logo_in_window
 
 GOOD_PATH = {
     "claim.row_written": "deposited",
@@ -52,7 +53,8 @@ def test_a_crash_at_any_point_loses_nothing_and_sends_nothing_twice(
     config = write_config(tmp_path, sandbox.api_url)
     flow = tmp_path / "spool" / "courrier"
     good = point in GOOD_PATH
-    data = make_letter() if good else b"PK\x03\x04 pas un PDF"
+    # The refused letter has a logo in the envelope window: its picture must follow it.
+    data = make_letter() if good else make_letter(extra=logo_in_window)
 
     crashing = start_daemon(config, **{ENVIRONMENT_VARIABLE: point})
     save(flow / "inbox", "lettre.pdf", data)
@@ -82,4 +84,7 @@ def test_a_crash_at_any_point_loses_nothing_and_sends_nothing_twice(
         assert "n'a pas été envoyé" in note
         if expected == "uncertain":
             assert "imprimfip resolve" in note
+        else:
+            assert "« lettre.pdf.erreur.png »" in note
+            assert (flow / "error" / "lettre.pdf.erreur.png").stat().st_size > 0
     assert survivor.stop() == 0

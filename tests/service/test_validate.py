@@ -149,3 +149,31 @@ def test_a_bad_key_in_the_config_is_named(tmp_path):
     result = validate("--config", config, tmp_path / "x.pdf", cwd=tmp_path)
     assert result.returncode == ExitCode.USAGE
     assert "validation.severity.page_size" in result.stderr
+
+
+def test_preview_writes_a_picture_for_every_file_it_can_draw(tmp_path):
+    good = write(tmp_path, "courrier.pdf", pdfs.make_letter())
+    landscape = write(tmp_path, "paysage.pdf", pdfs.make_letter(landscape=True))
+    word = write(tmp_path, "lettre.pdf", pdfs.make_zip())
+    pictures = tmp_path / "apercus"
+    result = validate("--json", "--preview", pictures, good, landscape, word, cwd=tmp_path)
+    assert result.returncode == ExitCode.FAILED, result.stderr
+    named = {Path(o["path"]).name: o["picture"] for o in json.loads(result.stdout)}
+    assert named == {
+        "courrier.pdf": str(pictures / "courrier.pdf.png"),
+        "paysage.pdf": str(pictures / "paysage.pdf.png"),
+        "lettre.pdf": None,
+    }
+    assert sorted(p.name for p in pictures.iterdir()) == ["courrier.pdf.png", "paysage.pdf.png"]
+    assert (pictures / "courrier.pdf.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_preview_numbers_pictures_of_files_with_one_name(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write(tmp_path / "a", "courrier.pdf", pdfs.make_letter())
+    second = write(tmp_path / "b", "courrier.pdf", pdfs.make_letter(pages=2))
+    result = validate("--preview", tmp_path / "out", first, second, cwd=tmp_path)
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert f"picture: {tmp_path / 'out' / 'courrier.pdf (2).png'}" in result.stdout
+    assert len(list((tmp_path / "out").iterdir())) == 2

@@ -2,8 +2,9 @@
 
 import pytest
 
-from imprimfip.config.rules import ALL_CODES
+from imprimfip.config.rules import ALL_CODES, CONFIGURABLE_CODES
 from imprimfip.validation import messages_fr
+from imprimfip.validation.picture import LAYOUT_CODES
 
 SAMPLE_DETAILS = {
     "not_pdf": {"kind": "html"},
@@ -19,6 +20,16 @@ SAMPLE_DETAILS = {
     "address_block": {"zone": [90, 50, 197, 92], "lines": [], "faults": [{"problem": "empty"}]},
     "address_lowercase": {"lines": ["Mme Dupont"]},
     "address_accents": {"lines": ["HÉLÈNE"]},
+    "window_clutter": {"zone": [90, 50, 197, 92], "boxes": [[150, 76, 180, 85]], "area_mm2": 260},
+    "address_near_edge": {
+        "zone": [90, 50, 197, 92],
+        "box": [91, 57, 137, 74],
+        "side": "left",
+        "distance_mm": 1.0,
+        "min_mm": 3.0,
+    },
+    "reserved_zone_ink": {"pages": [1, 2], "boxes": [[0, 0, 210, 3.5]], "zones": [[0, 0, 210, 5]]},
+    "form_not_flattened": {"fields": 3, "pages": [1]},
 }
 
 
@@ -31,7 +42,9 @@ def test_every_code_has_a_message_in_the_catalogue():
 def test_every_message_is_french_and_says_what_to_do(code):
     text = messages_fr.message(code, 1, SAMPLE_DETAILS[code])
     assert text.endswith(".")
-    assert any(verb in text for verb in ("redéposez", "réexportez", "Corrigez", "déposez-les"))
+    verbs = ("redéposez", "réexportez", "corrigez", "déposez-les", "éloignez", "aplatissez")
+    verbs += ("ne laissez",)
+    assert any(verb in text.lower() for verb in verbs)
     assert "{" not in text and "None" not in text
 
 
@@ -76,12 +89,31 @@ def test_one_zone_with_several_faults_is_one_sentence_naming_the_zone_once():
     assert "2 lignes" in text and "41 caractères" in text and "« PARIS »" in text
 
 
-@pytest.mark.parametrize("code", ["address_lowercase", "address_accents", "page_size"])
+@pytest.mark.parametrize("code", CONFIGURABLE_CODES)
 def test_a_warning_says_the_letter_is_sent_anyway_and_never_to_send_it_again(code):
     text = messages_fr.message(code, 1, SAMPLE_DETAILS[code], "warning")
     assert "le courrier est envoyé quand même" in text
     assert "pour les prochains courriers" in text.lower()
-    assert "redéposez" not in text and "Corrigez" not in text
+    assert "redéposez" not in text and "Corrigez" not in text and "déposez ce PDF" not in text
+
+
+def test_fonts_in_form_fields_are_told_to_be_flattened():
+    details = {"fonts": ["Helvetica"], "pages": [1], "in_annotations": True}
+    text = messages_fr.message("fonts_not_embedded", 1, details)
+    assert "champs de formulaire" in text and "Helvetica" in text
+    assert "aplatissez le formulaire" in text and text.endswith("puis déposez ce PDF.")
+    warning = messages_fr.message("fonts_not_embedded", 1, details, "warning")
+    assert "pour les prochains courriers, aplatissez le formulaire" in warning
+    assert "déposez ce PDF" not in warning
+
+
+@pytest.mark.parametrize(
+    ("distance", "words"), [(1.0, "n'est qu'à 1,0 mm"), (-2.5, "dépasse de 2,5 mm")]
+)
+def test_an_address_at_the_edge_says_how_far_from_which_edge(distance, words):
+    details = dict(SAMPLE_DETAILS["address_near_edge"], distance_mm=distance, side="top")
+    text = messages_fr.message("address_near_edge", 1, details)
+    assert words in text and "bord du haut" in text and "au moins 3 mm" in text
 
 
 def test_the_sizes_are_spelled_out_in_the_message():
@@ -102,3 +134,7 @@ def test_the_sizes_are_spelled_out_in_the_message():
 )
 def test_page_lists_read_naturally(pages, text):
     assert messages_fr.page_list(pages) == text
+
+
+def test_every_layout_code_has_a_label_for_the_picture():
+    assert set(messages_fr.PICTURE_LABELS) == set(LAYOUT_CODES)

@@ -39,7 +39,30 @@ def test_the_defaults_are_the_documented_ones():
         "address_block": "error",
         "address_lowercase": "warning",
         "address_accents": "warning",
+        "address_near_edge": "warning",
     }
+    assert rules.address_clearance_mm == 3.0
+    assert [zone.box for zone in rules.reserved_zones.all_pages] == [
+        (0, 0, 210, 5),
+        (0, 292, 210, 297),
+        (0, 0, 5, 297),
+        (205, 0, 210, 297),
+    ]
+    assert rules.reserved_zones.first_page == rules.reserved_zones.other_pages == ()
+
+
+def test_a_flow_reserves_zones_per_page_in_toml(tmp_path, monkeypatch):
+    rules = load(
+        tmp_path,
+        monkeypatch,
+        "[flows.validation.reserved_zones]\n"
+        "first_page = [{ left_mm = 0, top_mm = 100, right_mm = 12, bottom_mm = 250 }]\n"
+        "other_pages = [{ left_mm = 190, top_mm = 0, right_mm = 210, bottom_mm = 40 }]\n"
+        "all_pages = []\n",
+    )
+    zones = rules.reserved_zones
+    assert [zone.box for zone in zones.on_page(first=True)] == [(0, 100, 12, 250)]
+    assert [zone.box for zone in zones.on_page(first=False)] == [(190, 0, 210, 40)]
 
 
 def test_a_flow_overrides_its_rules_in_toml(tmp_path, monkeypatch):
@@ -69,6 +92,12 @@ def test_a_flow_overrides_its_rules_in_toml(tmp_path, monkeypatch):
             "error",
         ),
         ("[flows.validation.address_zone]\ntop_mm = 95", ".validation.address_zone", "top_mm"),
+        (
+            "[flows.validation.reserved_zones]\n"
+            "all_pages = [{ left_mm = 20, top_mm = 0, right_mm = 10, bottom_mm = 5 }]",
+            ".validation.reserved_zones.all_pages[0]",
+            "left_mm",
+        ),
         ("max_pages = 0", ".validation.max_pages", "greater than or equal to 1"),
         ("address_min_lines = 7", ".validation", "address_min_lines"),
     ],

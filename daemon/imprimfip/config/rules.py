@@ -34,6 +34,10 @@ class Severities(FrozenModel):
     address_block: Severity = "error"
     address_lowercase: Severity = "warning"
     address_accents: Severity = "warning"
+    window_clutter: Severity = "error"
+    address_near_edge: Severity = "warning"
+    reserved_zone_ink: Severity = "error"
+    form_not_flattened: Severity = "error"
 
 
 CONFIGURABLE_CODES = tuple(Severities.model_fields)
@@ -42,20 +46,21 @@ ALL_CODES = ALWAYS_ERRORS + CONFIGURABLE_CODES
 Millimetres = Annotated[float, Field(ge=0, le=1000)]
 
 
-class AddressZone(FrozenModel):
-    """The envelope window, in mm from the page's top-left corner as the page is displayed.
+class Zone(FrozenModel):
+    """A rectangle of the page, in mm from its top-left corner as the page is displayed."""
 
-    The default contains both public positions we know of (a print provider's French
-    right window, and the recipient box of SignalConso letters) with a little tolerance.
-    """
+    left_mm: Millimetres
+    top_mm: Millimetres
+    right_mm: Millimetres
+    bottom_mm: Millimetres
 
-    left_mm: Millimetres = 90.0
-    top_mm: Millimetres = 50.0
-    right_mm: Millimetres = 197.0
-    bottom_mm: Millimetres = 92.0
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) in mm."""
+        return (self.left_mm, self.top_mm, self.right_mm, self.bottom_mm)
 
     @model_validator(mode="after")
-    def _not_empty(self) -> AddressZone:
+    def _not_empty(self) -> Zone:
         if self.left_mm >= self.right_mm:
             raise ValueError(
                 f"left_mm ({self.left_mm}) must be less than right_mm ({self.right_mm})"
@@ -66,6 +71,46 @@ class AddressZone(FrozenModel):
                 "distances are measured downwards from the top edge"
             )
         return self
+
+
+class AddressZone(Zone):
+    """The envelope window.
+
+    The default contains both public positions we know of (a print provider's French
+    right window, and the recipient box of SignalConso letters) with a little tolerance.
+    """
+
+    left_mm: Millimetres = 90.0
+    top_mm: Millimetres = 50.0
+    right_mm: Millimetres = 197.0
+    bottom_mm: Millimetres = 92.0
+
+
+PRINTER_MARGIN_MM = 5.0
+"""The outer band kept blank by default: office and production printers alike leave it, and
+print centres put their own marks (sheet counts, insertion codes) near the edges."""
+
+
+def _outer_band(width_mm: float, height_mm: float, band_mm: float) -> tuple[Zone, ...]:
+    return (
+        Zone(left_mm=0, top_mm=0, right_mm=width_mm, bottom_mm=band_mm),
+        Zone(left_mm=0, top_mm=height_mm - band_mm, right_mm=width_mm, bottom_mm=height_mm),
+        Zone(left_mm=0, top_mm=0, right_mm=band_mm, bottom_mm=height_mm),
+        Zone(left_mm=width_mm - band_mm, top_mm=0, right_mm=width_mm, bottom_mm=height_mm),
+    )
+
+
+class ReservedZones(FrozenModel):
+    """Rectangles that must stay blank, for the first page of each letter, its other pages,
+    and every page. The default keeps the outer 5 mm of every A4 page blank."""
+
+    first_page: tuple[Zone, ...] = ()
+    other_pages: tuple[Zone, ...] = ()
+    all_pages: tuple[Zone, ...] = _outer_band(*A4_MM, PRINTER_MARGIN_MM)
+
+    def on_page(self, first: bool) -> tuple[Zone, ...]:
+        """The zones of a page: the first page of a letter, or one of its other pages."""
+        return (self.first_page if first else self.other_pages) + self.all_pages
 
 
 class ValidationRules(FrozenModel):
@@ -80,6 +125,10 @@ class ValidationRules(FrozenModel):
     address_min_lines: Annotated[int, Field(ge=1, le=10)] = 3
     address_max_lines: Annotated[int, Field(ge=1, le=10)] = 6
     address_max_chars: Annotated[int, Field(ge=10, le=100)] = 38
+    address_clearance_mm: Annotated[float, Field(ge=0, le=20)] = 3.0
+    """Blank space wanted between the address and the window's edges: the envelope may shift
+    by that much around the sheet."""
+    reserved_zones: ReservedZones = ReservedZones()
     max_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     """Wall-clock and CPU time allowed to read one file."""
     max_memory_mb: Annotated[int, Field(ge=128, le=65536)] = 1024
@@ -94,6 +143,10 @@ class ValidationRules(FrozenModel):
                 f"address_max_lines ({self.address_max_lines})"
             )
         return self
+
+    def first_pages(self, pages: int) -> range:
+        """The index (from 0) of each letter's first page in a file of `pages` pages."""
+        return range(0, pages, self.pages_per_letter or pages)
 
     def severity_of(self, code: str) -> Severity:
         """The configured severity of `code`; codes in ALWAYS_ERRORS are always errors."""

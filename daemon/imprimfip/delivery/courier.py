@@ -114,18 +114,23 @@ class Courier:
             self.reject(flow, letter, reasons)
             return
         with VALIDATION_SECONDS.labels(flow.config.name).time():
-            report = await self.validator.check(
+            inspection = await self.validator.inspect(
                 claimed.data,
                 flow.config.validation,
                 want_address=flow.config.sending_type == "LRAR" and recipient.address is None,
+                picture="refused",
             )
+        report = inspection.report
         if report.unchecked:
             # A bug of ours stopped a rule: the letter is not to blame, nor fully checked.
             letter_log(flow, letter).error("validation_incomplete", rules=report.unchecked)
             return
         reasons = self._refusals(flow, report, recipient)
         if reasons:
-            self.reject(flow, letter, reasons)
+            if inspection.picture is not None:
+                assert letter.claim_name is not None
+                filing.keep_picture(flow.folders, letter.claim_name, inspection.picture)
+            self.reject(flow, letter, reasons, picture=inspection.picture is not None)
             return
         await self._send(flow, claimed, report, recipient)
 

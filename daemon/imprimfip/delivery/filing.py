@@ -23,6 +23,19 @@ from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import now_iso
 from imprimfip.moves import free_name, move, write_atomic
 
+PICTURE_SUFFIX = ".erreur.png"
+
+
+def picture_name(name: str) -> str:
+    """The picture drawn for a refused letter named `name`, in processing/ or error/."""
+    return f"{name}{PICTURE_SUFFIX}"
+
+
+def keep_picture(folders: FlowFolders, claim_name: str, png: bytes) -> None:
+    """Keep the picture drawn for a claimed letter beside it in processing/, until the
+    letter is filed: the refusal is decided after, and may be filed again after a restart."""
+    write_atomic(folders.processing / picture_name(claim_name), png)
+
 
 def done_target(folders: FlowFolders, name: str, when: datetime) -> Path:
     """Where a deposited letter goes: a dated sub-folder of done/, under a free name."""
@@ -75,18 +88,46 @@ def file_error(
     reasons: Sequence[notes_fr.Reason],
     when: datetime,
     advice: str = notes_fr.RESEND,
+    picture: Path | None = None,
     **facts: object,
 ) -> Path:
     """Write the French note and its JSON twin, then move the letter beside them.
 
     The note is written first so that staff never find a letter in error/ without its reason.
+    `picture`, the image drawn for the letter (kept in processing/ by `keep_picture`), goes
+    first beside it, and both notes name it; without one, an image left there by an earlier
+    letter of the same name is removed, as its notes are replaced.
     """
-    text = notes_fr.render(name, reasons, when, advice)
-    twin = notes_fr.render_json(name, reasons, when, **facts)
+    shown = _place_picture(picture, target)
+    text = notes_fr.render(name, reasons, when, advice, picture=shown)
+    twin = notes_fr.render_json(name, reasons, when, picture=shown, **facts)
     write_atomic(target.with_name(f"{target.name}.erreur.txt"), text.encode("utf-8"))
     write_atomic(target.with_name(f"{target.name}.erreur.json"), twin.encode("utf-8"))
     crashpoints.reached("reject.noted")
     return move(source, target)
+
+
+def _place_picture(picture: Path | None, target: Path) -> str | None:
+    """Put `picture` beside `target` (again, on a replay); the name it has there, if any."""
+    placed = target.with_name(picture_name(target.name))
+    if picture is None:
+        placed.unlink(missing_ok=True)
+        return None
+    if os.path.lexists(picture):
+        write_atomic(placed, picture.read_bytes())
+        picture.unlink()
+    return placed.name if os.path.lexists(placed) else None
+
+
+def _drew_picture(ledger: Ledger, letter: Letter) -> bool:
+    """Whether the letter was refused with a picture of its page (see `Courier.deliver`)."""
+    if letter.state is not LetterState.REJECTED:
+        return False
+    for step in ledger.transitions(letter.id):
+        detail = step["detail"]
+        if step["to_state"] == LetterState.REJECTED and isinstance(detail, dict):
+            return bool(detail.get("picture"))
+    return False
 
 
 def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None = None) -> None:
@@ -99,6 +140,7 @@ def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None 
         placed = file_done(source, target, receipt(flow, letter))
     else:
         advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
+        picture = flow.folders.processing / picture_name(letter.claim_name)
         placed = file_error(
             source,
             target,
@@ -106,6 +148,7 @@ def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None 
             reasons=reasons_of(letter),
             when=datetime.now().astimezone(),
             advice=advice,
+            picture=picture if _drew_picture(ledger, letter) else None,
             state=str(letter.state),
             sha256=letter.sha256,
             submit_name=letter.submit_name,

@@ -1,10 +1,13 @@
-"""`imprimfip validate [--config FILE] [--flow NAME] [--json] FILE...`.
+"""`imprimfip validate [--config FILE] [--flow NAME] [--json] [--preview DIR] FILE...`.
 
 Checks files with a flow's rules (or the defaults) without depositing anything, in the same
 bounded worker processes as the daemon. Exit status: 0 when every file passes, 1 when at
 least one is rejected (or could not be fully checked), 2 on a usage or config error. With
 `--json`, one JSON array on stdout, one object per file:
-`{"path", "ok", "pages", "findings": [{"code", "severity", "page", "message"}]}`.
+`{"path", "ok", "pages", "findings": [{"code", "severity", "page", "message"}], "picture"}`.
+With `--preview DIR`, the picture of each file's page (the one a refusal concerns, else the
+first) is written to DIR as `<file name>.png`, good letters included: the window, the
+address lines read, what is out of place.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from imprimfip.config import load_config
 from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
+from imprimfip.moves import write_atomic
 from imprimfip.service import logs
-from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
+from imprimfip.validation.pool import Inspection, ValidatorPool, ValidatorUnavailable
 from imprimfip.validation.report import Report
 
 _PROG = "imprimfip validate"
@@ -31,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file whose flow rules to use")
     parser.add_argument("--flow", help="the flow whose validation rules apply (needs --config)")
     parser.add_argument("--json", action="store_true", help="print one JSON array on stdout")
+    parser.add_argument(
+        "--preview",
+        type=Path,
+        metavar="DIR",
+        help="write the picture of each file's page to DIR as <file name>.png",
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
 
 
@@ -54,32 +64,54 @@ def _rules(config_path: Path | None, flow_name: str | None) -> ValidationRules:
     raise _UsageError(f"{config_path} has {wanted}: choose one with --flow ({', '.join(names)})")
 
 
-async def _check_files(paths: list[Path], rules: ValidationRules) -> list[Report | str]:
-    """A Report per path, or why the file could not be read, in the order given."""
+async def _check_files(
+    paths: list[Path], rules: ValidationRules, preview: bool
+) -> list[Inspection | str]:
+    """A Report (and picture, for a preview) per path, or why the file could not be read,
+    in the order given."""
     workers = min(2, len(paths))
     slots = asyncio.Semaphore(workers)
     async with ValidatorPool(workers=workers, timeout_s=rules.max_seconds) as pool:
 
-        async def one(path: Path) -> Report | str:
+        async def one(path: Path) -> Inspection | str:
             async with slots:
                 try:
                     data = await asyncio.to_thread(path.read_bytes)
                 except OSError as exc:
                     return exc.strerror or str(exc)
-                return await pool.check(data, rules)
+                if not preview:
+                    return Inspection(await pool.check(data, rules))
+                return await pool.inspect(data, rules, want_address=True, picture="always")
 
         return await asyncio.gather(*(one(path) for path in paths))
 
 
-def _as_json(path: Path, report: Report) -> dict[str, Any]:
+def _save_pictures(folder: Path, checked: list[tuple[Path, Inspection]]) -> dict[Path, Path]:
+    """Write each picture to `folder` as `<file name>.png` (numbered when two files given
+    share a name); where each file's picture went."""
+    saved: dict[Path, Path] = {}
+    for path, inspection in checked:
+        if inspection.picture is None:
+            continue
+        target, number = folder / f"{path.name}.png", 1
+        while target in saved.values():
+            number += 1
+            target = folder / f"{path.name} ({number}).png"
+        write_atomic(target, inspection.picture)
+        saved[path] = target
+    return saved
+
+
+def _as_json(path: Path, report: Report, picture: Path | None) -> dict[str, Any]:
     findings = [
         {"code": f.code, "severity": f.severity, "page": f.page, "message": f.message}
         for f in report.findings
     ]
-    return {"path": str(path), "ok": report.ok, "pages": report.pages, "findings": findings}
+    document = {"path": str(path), "ok": report.ok, "pages": report.pages, "findings": findings}
+    return {**document, "picture": str(picture) if picture else None}
 
 
-def _as_text(path: Path, report: Report) -> str:
+def _as_text(path: Path, report: Report, picture: Path | None) -> str:
     verdict = "ok" if report.ok else "rejected"
     # No page count for a file that could not be opened: "0 pages" would read as empty.
     pages = f"{report.pages} page{'s' if report.pages != 1 else ''}"
@@ -87,6 +119,8 @@ def _as_text(path: Path, report: Report) -> str:
     for f in report.findings:
         where = f" page {f.page}" if f.page is not None else ""
         lines.append(f"  {f.severity}{where} [{f.code}] {f.message}")
+    if picture is not None:
+        lines.append(f"  picture: {picture}")
     return "\n".join(lines)
 
 
@@ -102,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return ExitCode.USAGE
     try:
-        results = asyncio.run(_check_files(list(args.files), rules))
+        results = asyncio.run(_check_files(list(args.files), rules, args.preview is not None))
     except ValidatorUnavailable as error:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return ExitCode.FAILED
@@ -114,16 +148,22 @@ def run(args: argparse.Namespace) -> int:
             status = ExitCode.USAGE
             continue
         checked.append((path, result))
-        if result.unchecked:
+        if result.report.unchecked:
             print(
                 f"{_PROG}: {path}: some checks could not run because of a bug (see the log "
-                f"above): {', '.join(result.unchecked)}",
+                f"above): {', '.join(result.report.unchecked)}",
                 file=sys.stderr,
             )
-        if (not result.ok or result.unchecked) and status == ExitCode.OK:
+        if (not result.report.ok or result.report.unchecked) and status == ExitCode.OK:
             status = ExitCode.FAILED
+    try:
+        pictures = _save_pictures(args.preview, checked) if args.preview else {}
+    except OSError as error:
+        print(f"{_PROG}: cannot write the pictures in {args.preview}: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    rows = [(path, inspection.report, pictures.get(path)) for path, inspection in checked]
     if args.json:
-        print(json.dumps([_as_json(p, r) for p, r in checked], ensure_ascii=False, indent=2))
+        print(json.dumps([_as_json(*row) for row in rows], ensure_ascii=False, indent=2))
     else:
-        print("\n".join(_as_text(p, r) for p, r in checked))
+        print("\n".join(_as_text(*row) for row in rows))
     return status

@@ -1,14 +1,19 @@
 """Letter validation: is this PDF something the print centres can print?
 
-pool.ValidatorPool.check(bytes, rules)   the daemon's entry: a bounded child process
-  └ worker                               runs check_pdf in the child, under rlimits
+pool.ValidatorPool.inspect(bytes, rules) the daemon's entry: a bounded child process
+  └ worker                               runs check_pdf in the child, under rlimits,
+      │                                  and picture.draw when the picture is wanted
       └ check.check_pdf(bytes, rules)     pure core: the rules in order, a Report
           ├ document     sniff, open with pypdf, classify pypdf's exceptions
           ├ geometry     page_size, orientation (effective box, /Rotate, /UserUnit)
           ├ fonts        fonts_not_embedded (fonts that draw visible text)
-          └ address      address_block, address_lowercase, address_accents
-              └ textlines  a page's text lines and where they sit
+          ├ forms        form_not_flattened; fonts_not_embedded in fields and annotations
+          ├ address      address_block, address_lowercase, address_accents
+          │   └ textlines  a page's text lines and where they sit
+          └ placement    window_clutter, address_near_edge, reserved_zone_ink, on pages
+                         drawn by raster (PDFium) and measured by ink
 (the rules, ValidationRules, are the `[flows.validation]` config table: config/rules.py)
 report         Problem, Finding, Report (its address: imprimfip.postal.PostalAddress)
-messages_fr    the French text of every code, for staff
+picture        the picture of the page a refusal concerns (<name>.erreur.png)
+messages_fr    the French text of every code and of the picture's legend, for staff
 """

@@ -161,7 +161,8 @@ def _outside(block: Sequence[TextLine], zone: AddressZone) -> Iterator[Fault]:
 
 def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> Iterator[Problem]:
     """Everything wrong with one address block, as read from page `page`: one
-    `address_block` problem listing its faults, then the style warnings."""
+    `address_block` problem listing its faults, then the style warnings; each gives the
+    lines concerned and their boxes (for the picture of a refused letter)."""
     zone = rules.address_zone
     texts = block.texts
     faults = [
@@ -181,16 +182,13 @@ def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> It
             "faults": faults,
         }
         yield Problem("address_block", page, details)
-    lower = postal.lowercase_lines(texts)
-    if lower:
-        yield Problem("address_lowercase", page, {"lines": lower})
-    accented = postal.accented_lines(texts)
-    if accented:
-        yield Problem("address_accents", page, {"lines": accented})
-
-
-def _first_pages(doc: Document, rules: ValidationRules) -> range:
-    return range(0, doc.pages, rules.pages_per_letter or doc.pages)
+    for code, lines in (
+        ("address_lowercase", postal.lowercase_lines(texts)),
+        ("address_accents", postal.accented_lines(texts)),
+    ):
+        if lines:
+            boxes = [line.box() for line in block.lines if line.text in lines]
+            yield Problem(code, page, {"lines": lines, "boxes": boxes})
 
 
 def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBlock:
@@ -200,7 +198,7 @@ def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBloc
 
 def address_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """Check the address block on the first page of each letter in the file."""
-    for index in _first_pages(doc, rules):
+    for index in rules.first_pages(doc.pages):
         yield from block_problems(read_block(doc, index, rules), rules, page=index + 1)
 
 

@@ -4,18 +4,20 @@ The order of the checks is written once, in RULES. A file that is not a PDF, doe
 not open, is encrypted or has no page stops the checks: nothing else can be read. A rule
 that finds the file damaged or too complex stops them too. A rule that fails because of our
 own bug is logged as a bug and named in `Report.unchecked`; the letter is not blamed.
+Where two rules see one fault (an address block across the window's edge is both refused
+by the address check and too near that edge), it is told once, as the refusal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 import structlog
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.postal import PostalAddress
-from imprimfip.validation import address, fonts, geometry, messages_fr
+from imprimfip.validation import address, fonts, forms, geometry, messages_fr, placement
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
 from imprimfip.validation.report import Finding, Problem, Report
 
@@ -36,7 +38,10 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("too_many_pages",), _page_count),
     (("page_size", "orientation"), geometry.sizes_rule),
     (("fonts_not_embedded",), fonts.fonts_rule),
+    (("fonts_not_embedded",), forms.annotation_fonts_rule),
+    (("form_not_flattened",), forms.fields_rule),
     (("address_block", "address_lowercase", "address_accents"), address.address_rule),
+    ((*placement.WINDOW_CODES, "reserved_zone_ink"), placement.placement_rule),
 )
 """Each rule with the codes it can raise; a rule whose codes are all "off" is skipped."""
 
@@ -65,6 +70,7 @@ def check_pdf(data: bytes, rules: ValidationRules, *, want_address: bool = False
         if isinstance(outcome, Problem):
             return build_report(opened.pages, [*problems, outcome], rules, unchecked=unchecked)
         problems.extend(outcome or ())
+    problems = _told_once(problems, rules)
     found_address = None
     if want_address:
         read = _attempt("address", lambda: address.read_address(opened, rules), unchecked)
@@ -72,6 +78,27 @@ def check_pdf(data: bytes, rules: ValidationRules, *, want_address: bool = False
             return build_report(opened.pages, [*problems, read], rules, unchecked=unchecked)
         found_address = read
     return build_report(opened.pages, problems, rules, found_address, unchecked)
+
+
+def _told_once(problems: list[Problem], rules: ValidationRules) -> list[Problem]:
+    """`problems` without `address_near_edge` on a page whose address block the address
+    check finds sticking out of the window: one fault, told once, by the check that refuses
+    it (unless the flow made the address check milder than the edge check)."""
+    block, edge = rules.severity_of("address_block"), rules.severity_of("address_near_edge")
+    if block == "off" or (block == "warning" and edge == "error"):
+        return problems
+    outside = {
+        problem.page
+        for problem in problems
+        if problem.code == "address_block"
+        and any(fault.get("problem") == "outside" for fault in _faults(problem))
+    }
+    return [p for p in problems if not (p.code == "address_near_edge" and p.page in outside)]
+
+
+def _faults(problem: Problem) -> list[Mapping[str, object]]:
+    faults = problem.details.get("faults")
+    return list(faults) if isinstance(faults, list) else []
 
 
 def _file_size(data: bytes, rules: ValidationRules) -> Iterator[Problem]:

@@ -40,6 +40,11 @@ class TooComplex(Exception):
     LimitReachedError): the file is `too_complex`, not our bug."""
 
 
+class Unreadable(Exception):
+    """Raised by our own readers when another engine (PDFium) cannot read what pypdf
+    opened: the file is `damaged`, not our bug."""
+
+
 @dataclass(frozen=True)
 class Document:
     """A PDF that opened and is not encrypted; `pages` is its page count."""
@@ -47,6 +52,8 @@ class Document:
     reader: PdfReader
     size: int
     pages: int
+    data: bytes = b""
+    """The file itself, for the checks that render its pages."""
 
 
 def sniff(data: bytes) -> Problem | None:
@@ -92,7 +99,7 @@ def open_pdf(data: bytes) -> Document | Problem:
     pages = len(reader.pages)
     if pages == 0:
         return Problem("no_pages")
-    return Document(reader=reader, size=len(data), pages=pages)
+    return Document(reader=reader, size=len(data), pages=pages, data=data)
 
 
 def classify(exc: BaseException, page: int | None = None) -> Problem | None:
@@ -111,7 +118,7 @@ def classify(exc: BaseException, page: int | None = None) -> Problem | None:
         return Problem("too_complex", page, {"reason": "nesting"})
     if isinstance(exc, DependencyError | ImportError):
         return None
-    if isinstance(exc, PyPdfError) or _raised_in_pypdf(exc):
+    if isinstance(exc, PyPdfError | Unreadable) or _raised_in_pypdf(exc):
         return Problem("damaged", page, {"error": _brief(exc)})
     return None
 

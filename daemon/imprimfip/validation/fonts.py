@@ -179,3 +179,19 @@ def fonts_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
             pages.append(number)
     if pages:
         yield Problem("fonts_not_embedded", pages[0], {"fonts": sorted(fonts), "pages": pages})
+
+
+def unembedded_fonts_in_form(
+    form: Any, reader: PdfReader, forms: dict[int, list[Any]] | None = None
+) -> list[str]:
+    """Names of the fonts that draw visible text in a form XObject without being embedded:
+    an annotation's appearance, which prints over the page like a form the page draws."""
+    resources = _get(form, "/Resources")
+    if not _has_unembedded(resources, set()):
+        return []
+    forms = {} if forms is None else forms
+    if id(form) not in forms:
+        forms[id(form)] = ContentStream(form, reader).operations
+    walker = _Walker(reader, forms)
+    walker.walk(forms[id(form)], resources, (None, 0), 1)
+    return sorted({font_name(font) for font in walker.drawing.values() if not is_embedded(font)})

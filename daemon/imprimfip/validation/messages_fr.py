@@ -49,6 +49,42 @@ _FORMAT_LABELS = {"Letter": "Letter américain", "Legal": "Legal américain"}
 
 _ADDRESS_FIX = "corrigez l'adresse du destinataire dans le modèle de courrier"
 
+_FLATTEN = (
+    "aplatissez le formulaire, c'est-à-dire imprimez-le en PDF (imprimante « Microsoft Print "
+    "to PDF » ou « Adobe PDF », ou « Aplatir » dans Acrobat), ou réexportez le courrier en PDF "
+    "depuis Word ou LibreOffice sans cocher « Créer un formulaire PDF »"
+)
+_FLATTENED_THEN = "déposez ce PDF"
+
+_SIDES = {
+    "left": "gauche",
+    "top": "du haut",
+    "right": "droit",
+    "bottom": "du bas",
+}
+
+PICTURE_LEGEND = {
+    "expected": "En bleu :",
+    "window": "la fenêtre de l'enveloppe",
+    "a4": "la page A4 portrait attendue",
+    "zones": "les zones à laisser blanches",
+    "and": "et",
+    "found": "En rouge : ce qui a été trouvé",
+}
+"""The words of the legend under the picture of a refused letter."""
+
+PICTURE_LABELS = {
+    "page_size": "format de page",
+    "orientation": "page en paysage",
+    "address_block": "adresse lue",
+    "address_lowercase": "adresse en minuscules",
+    "address_accents": "adresse accentuée",
+    "window_clutter": "autre chose que l'adresse dans la fenêtre",
+    "address_near_edge": "adresse trop près du bord de la fenêtre",
+    "reserved_zone_ink": "encre dans une zone réservée",
+}
+"""What the picture's title names for each finding it shows."""
+
 
 def page_list(pages: Sequence[int], *, limit: int = 8) -> str:
     """ "la page 3", "les pages 1 à 3, 7 et 9", shortened after `limit` groups."""
@@ -150,6 +186,14 @@ def _orientation(d: Details) -> Advice:
 def _fonts_not_embedded(d: Details) -> Advice:
     fonts = ", ".join(d.get("fonts") or [])
     where = page_list(d.get("pages") or [])
+    if d.get("in_annotations"):
+        return Advice(
+            "Des champs de formulaire ou des annotations écrivent avec des polices qui ne sont "
+            f"pas incorporées au PDF ({fonts}, sur {where}). L'imprimerie les remplacerait et "
+            "le texte pourrait se décaler :",
+            _FLATTEN,
+            _FLATTENED_THEN,
+        )
     return Advice(
         f"Des polices utilisées ne sont pas incorporées au PDF ({fonts}, sur {where}). "
         "L'imprimerie les remplacerait et le texte pourrait se décaler :",
@@ -157,12 +201,17 @@ def _fonts_not_embedded(d: Details) -> Advice:
     )
 
 
-def _zone(d: Details) -> str:
-    left, top, right, bottom = d.get("zone") or (0, 0, 0, 0)
+def _box_words(box: Sequence[float]) -> str:
+    left, top, right, bottom = box
     return (
-        f"bloc adresse (la zone de la fenêtre de l'enveloppe, de {left:g} à {right:g} mm du "
-        f"bord gauche et de {top:g} à {bottom:g} mm du haut de la page)"
+        f"de {left:g} à {right:g} mm du bord gauche et de {top:g} à {bottom:g} mm du haut "
+        "de la page"
     )
+
+
+def _zone(d: Details) -> str:
+    zone = d.get("zone") or (0, 0, 0, 0)
+    return f"bloc adresse (la zone de la fenêtre de l'enveloppe, {_box_words(zone)})"
 
 
 def _mm(value: Any) -> str:
@@ -238,6 +287,55 @@ def _address_style(found: str, advice: str) -> Callable[[Details], Advice]:
     return render
 
 
+def _window_clutter(d: Details) -> Advice:
+    count = len(d.get("boxes") or [])
+    places = "à un endroit" if count == 1 else f"à {count} endroits"
+    return Advice(
+        f"Page {d.get('page', 1)} : la fenêtre de l'enveloppe ({_box_words(d['zone'])}) montre "
+        f"autre chose que l'adresse du destinataire, {places} : un logo, un trait, un cadre ou "
+        "un code-barres. Les machines de tri lisent tout ce qui paraît dans la fenêtre :",
+        "ne laissez dans cette zone du modèle de courrier que l'adresse du destinataire",
+    )
+
+
+def _address_near_edge(d: Details) -> Advice:
+    side, distance = _SIDES.get(str(d.get("side")), ""), float(d["distance_mm"])
+    if distance < 0:
+        where = f"dépasse de {_mm(-distance)} mm le bord {side} de la fenêtre de l'enveloppe"
+    else:
+        where = f"n'est qu'à {_mm(distance)} mm du bord {side} de la fenêtre de l'enveloppe"
+    return Advice(
+        f"Page {d.get('page', 1)} : l'adresse du destinataire {where} ({_box_words(d['zone'])})"
+        f" ; il faut au moins {d['min_mm']:g} mm, car la feuille bouge un peu dans "
+        "l'enveloppe et l'adresse pourrait être en partie cachée.",
+        "éloignez l'adresse de ce bord dans le modèle de courrier",
+    )
+
+
+def _reserved_zone_ink(d: Details) -> Advice:
+    subject, plural = _pages_subject(d)
+    zones = " ; ".join(_box_words(zone) for zone in d.get("zones") or [])
+    verb = "portent" if plural else "porte"
+    return Advice(
+        f"{subject} {verb} de l'encre dans une zone que l'imprimerie garde blanche pour ses "
+        f"propres marques de mise sous pli ({zones}).",
+        "éloignez du bord de la feuille, dans le modèle de courrier, l'en-tête, le pied de "
+        "page, les fonds de couleur et les images",
+    )
+
+
+def _form_not_flattened(d: Details) -> Advice:
+    count = int(d.get("fields") or 0)
+    fields, its = ("un champ", "son") if count == 1 else (f"{count} champs", "leur")
+    return Advice(
+        f"Le PDF contient {fields} de formulaire encore modifiable{'s' if count != 1 else ''} "
+        f"(sur {page_list(d.get('pages') or [])}) : selon le logiciel de l'imprimerie, {its} "
+        "contenu pourrait ne pas s'imprimer ou changer d'aspect.",
+        _FLATTEN,
+        _FLATTENED_THEN,
+    )
+
+
 def _too_complex(d: Details) -> str:
     reason = _TOO_COMPLEX_REASONS.get(str(d.get("reason")), _TOO_COMPLEX_REASONS["limit"])
     return (
@@ -263,6 +361,10 @@ CATALOGUE: Mapping[str, Callable[[Details], str | Advice]] = {
     "address_accents": _address_style(
         "des accents ou des signes spéciaux", "une adresse sans accents"
     ),
+    "window_clutter": _window_clutter,
+    "address_near_edge": _address_near_edge,
+    "reserved_zone_ink": _reserved_zone_ink,
+    "form_not_flattened": _form_not_flattened,
 }
 
 

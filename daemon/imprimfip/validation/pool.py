@@ -12,8 +12,9 @@ import asyncio
 import json
 import signal
 import sys
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
@@ -28,6 +29,19 @@ _STARTUP_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 5.0
 _REPLY_LIMIT = 64 * 1024 * 1024
 """A reply lists findings grouped by page: far below this even for thousands of pages."""
+
+
+PictureWhen = Literal["never", "refused", "always"]
+"""When a check also draws the picture of the page concerned (see validation/picture.py):
+"refused" when a layout error, or a registered letter's missing address, refuses it."""
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A check's Report, and the PNG picture of the page concerned when one was drawn."""
+
+    report: Report
+    picture: bytes | None = None
 
 
 class ValidatorUnavailable(ImprimfipError):
@@ -82,24 +96,30 @@ class _Worker:
         """Usable for the next file: running, and not being killed (which takes a moment)."""
         return self.process.returncode is None and not self.killed
 
-    async def run(self, job: dict[str, object], data: bytes, timeout_s: float) -> dict[str, Any]:
-        """Send one file and wait for the reply; _WorkerLost when the worker cannot answer."""
+    async def run(
+        self, job: dict[str, object], data: bytes, timeout_s: float
+    ) -> tuple[dict[str, Any], bytes]:
+        """Send one file and wait for the reply and its picture (b"" when none); _WorkerLost
+        when the worker cannot answer."""
         assert self.process.stdin is not None and self.process.stdout is not None
+        picture = b""
         try:
             async with asyncio.timeout(timeout_s):
                 self.process.stdin.write(json.dumps({**job, "size": len(data)}).encode() + b"\n")
                 self.process.stdin.write(data)
                 await self.process.stdin.drain()
                 line = await self.process.stdout.readline()
+                if line:
+                    reply: dict[str, Any] = json.loads(line)
+                    picture = await self.process.stdout.readexactly(int(reply.get("picture", 0)))
         except TimeoutError:
             raise _WorkerLost("time") from None
-        except (ConnectionError, BrokenPipeError):
+        except (ConnectionError, BrokenPipeError, asyncio.IncompleteReadError):
             line = b""
         if not line:
             returncode = await self.process.wait()
             raise _WorkerLost("time" if returncode == -signal.SIGXCPU else "crash")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
+        return reply, picture
 
     def kill(self) -> None:
         if self.process.returncode is None:
@@ -162,6 +182,17 @@ class ValidatorPool:
 
         Raises ValidatorUnavailable when no worker can be started (a system fault).
         """
+        return (await self.inspect(data, rules, want_address=want_address)).report
+
+    async def inspect(
+        self,
+        data: bytes,
+        rules: ValidationRules,
+        *,
+        want_address: bool = False,
+        picture: PictureWhen = "never",
+    ) -> Inspection:
+        """`check`, and the picture of the page concerned when `picture` asks for it."""
         if self._closed:
             raise RuntimeError("this ValidatorPool is closed")
         await self.start()
@@ -170,9 +201,9 @@ class ValidatorPool:
         try:
             if not worker.alive:
                 worker = await self._replace(worker)
-            report, worker = await self._run(worker, data, rules, want_address)
+            inspection, worker = await self._run(worker, data, rules, want_address, picture)
             finished = True
-            return report
+            return inspection
         finally:
             if not finished:
                 # Cancelled mid-file: the worker's state is unknown; the next check replaces it.
@@ -180,17 +211,23 @@ class ValidatorPool:
             self._idle.put_nowait(worker)
 
     async def _run(
-        self, worker: _Worker, data: bytes, rules: ValidationRules, want_address: bool
-    ) -> tuple[Report, _Worker]:
+        self,
+        worker: _Worker,
+        data: bytes,
+        rules: ValidationRules,
+        want_address: bool,
+        picture: PictureWhen,
+    ) -> tuple[Inspection, _Worker]:
         timeout_s = min(self.timeout_s, rules.max_seconds)
         job = {
             "rules": rules.model_dump(mode="json"),
             "want_address": want_address,
+            "picture": picture,
             "memory_mb": min(self.memory_mb, rules.max_memory_mb),
             "cpu_s": timeout_s,
         }
         try:
-            reply = await worker.run(job, data, timeout_s)
+            reply, png = await worker.run(job, data, timeout_s)
         except _WorkerLost as lost:
             if self._closed:
                 raise ValidatorUnavailable("the pool was closed during the check") from None
@@ -198,15 +235,15 @@ class ValidatorPool:
             limit = timeout_s if lost.reason == "time" else None
             details = {"reason": lost.reason, "limit_s": limit}
             report = build_report(0, [Problem("too_complex", None, details)], rules)
-            return report, await self._replace(worker)
+            return Inspection(report), await self._replace(worker)
         if "bug" in reply:
             log.error("validation_bug", step="worker", error=reply["bug"])
-            return Report(pages=0, unchecked=("worker",)), worker
+            return Inspection(Report(pages=0, unchecked=("worker",))), worker
         report = Report.from_dict(reply["report"])
         if any(finding.code == "too_complex" for finding in report.findings):
             # The worker survived an exhausted heap or stack; a fresh one is safer.
             worker = await self._replace(worker)
-        return report, worker
+        return Inspection(report, png or None), worker
 
     async def _replace(self, worker: _Worker) -> _Worker:
         if self._closed:

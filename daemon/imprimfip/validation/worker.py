@@ -1,12 +1,17 @@
 """The child process that reads PDFs for `ValidatorPool`: `python -m imprimfip.validation.worker`.
 
-Started once and reused; pypdf is imported before the worker says it is ready. Protocol, on
+Started once and reused; pypdf, PDFium and Pillow are imported before the worker says it
+is ready. Protocol, on
 stdin and the original stdout (binary):
 
     worker -> pool   {"ready": true}\\n                        once, after start-up
-    pool -> worker   {"rules": ..., "want_address": ..., "size": N,
+    pool -> worker   {"rules": ..., "want_address": ..., "picture": W, "size": N,
                       "memory_mb": M, "cpu_s": S}\\n  then N bytes of PDF
-    worker -> pool   {"report": ...}\\n                        Report.to_dict()
+    worker -> pool   {"report": ..., "picture": P}\\n          Report.to_dict(), then
+                                                          P bytes of PNG (P may be 0)
+
+W says when to draw the picture of the page concerned: "never", "refused" (when a layout
+error or a missing registered-letter address refuses the letter) or "always".
 
 Before each file the worker lowers its own address-space limit (RLIMIT_AS) to M MB and
 allows itself S more seconds of CPU (RLIMIT_CPU counts the process's whole life, so the
@@ -27,7 +32,9 @@ from typing import BinaryIO
 import structlog
 
 from imprimfip.config.rules import ValidationRules
+from imprimfip.validation import picture
 from imprimfip.validation.check import check_pdf
+from imprimfip.validation.report import Report
 
 log = structlog.get_logger(__name__)
 
@@ -63,8 +70,11 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         rules = ValidationRules.model_validate(job["rules"])
         _limit_cpu(job["cpu_s"])
         _limit_memory(job["memory_mb"])
+        png = b""
         try:
-            reply = {"report": check_pdf(data, rules, want_address=job["want_address"]).to_dict()}
+            report = check_pdf(data, rules, want_address=job["want_address"])
+            png = _picture(data, report, rules, job.get("picture", "never"), job["want_address"])
+            reply: dict[str, object] = {"report": report.to_dict(), "picture": len(png)}
         except Exception as exc:
             # check_pdf answers for every fault of the file: anything escaping it is ours.
             log.error("validation_worker_bug", exc_info=exc)
@@ -72,8 +82,27 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         finally:
             del data
             _limit_memory(None)
-        replies.write(json.dumps(reply).encode() + b"\n")
+        replies.write(json.dumps(reply).encode() + b"\n" + png)
         replies.flush()
+
+
+def _picture(
+    data: bytes, report: Report, rules: ValidationRules, when: str, address: bool
+) -> bytes:
+    """The picture asked for, or b"" when none is (or it cannot be drawn: the letter was
+    checked all the same, the picture only explains it)."""
+    wanted = (
+        picture.is_drawable(report)
+        if when == "always"
+        else when == "refused" and picture.explains_refusal(report, address_needed=address)
+    )
+    if not wanted:
+        return b""
+    try:
+        return picture.draw(data, report, rules)
+    except Exception as exc:
+        log.error("validation_picture_failed", exc_info=exc)
+        return b""
 
 
 def main() -> None:
