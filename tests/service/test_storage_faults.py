@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from imprimfip.crashpoints import FAULT_VARIABLE
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.waiting import wait_until
@@ -110,8 +111,8 @@ def _cut_short(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _start(tmp_path, sandbox, start_daemon):
-    daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
+def _start(tmp_path, sandbox, start_daemon, **env: str):
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url), **env)
     return daemon, tmp_path / "spool" / "courrier", tmp_path / "state" / "ledger.sqlite3"
 
 
@@ -198,3 +199,18 @@ def test_a_share_remounted_read_only_resumes_when_writable_again(
 
     _heals(daemon, flow, ledger, letters, sandbox)
     assert "EROFS" in daemon.log()
+
+
+@NOT_WIRED
+def test_ledger_i_o_errors_pause_every_flow_and_heal(tmp_path, sandbox, start_daemon):
+    """Three ledger writes in a row fail as a failing disk makes them (injected: a test
+    cannot break a disk), from the third write on: the letter's deposit is about to start."""
+    daemon, flow, ledger = _start(
+        tmp_path, sandbox, start_daemon, **{FAULT_VARIABLE: "ledger.write:EIO@3x3"}
+    )
+    letters = {"lettre.pdf": make_letter()}
+    save(flow / "inbox", "lettre.pdf", letters["lettre.pdf"])
+    wait_until(lambda: any(event in daemon.log() for event in HIT), timeout=30)
+
+    _heals(daemon, flow, ledger, letters, sandbox)
+    assert "SQLITE_IOERR" in daemon.log()
