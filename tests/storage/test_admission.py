@@ -75,3 +75,6 @@ def test_a_small_share_admits_letters_until_it_is_nearly_full(tmp_path, small_di
     assert not admit(room(disk.path), letter).admitted
     disk.free()
     assert admit(room(disk.path), letter).admitted
+    assert not room(disk.path).read_only
+    disk.read_only()
+    assert room(disk.path).read_only

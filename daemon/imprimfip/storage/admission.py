@@ -40,6 +40,7 @@ class Room:
     block_bytes: int
     free_entries: int
     counts_entries: bool
+    read_only: bool = False
 
     @classmethod
     def of(cls, stats: os.statvfs_result) -> Room:
@@ -48,6 +49,7 @@ class Room:
             block_bytes=max(stats.f_frsize, 1),
             free_entries=stats.f_favail,
             counts_entries=stats.f_files > 0,
+            read_only=bool(stats.f_flag & os.ST_RDONLY),
         )
 
 
