@@ -26,7 +26,7 @@ from tests.fixtures.waiting import wait_until
 from tests.service.test_end_to_end import save
 
 # The daemon retries with a backoff that starts at a second and these faults last seconds.
-HEAL_TIMEOUT_S = 45.0
+HEAL_TIMEOUT_S = 30.0
 NOT_WIRED = pytest.mark.xfail(
     strict=True, raises=AssertionError, reason="wired in phase 2: storage faults heal"
 )
