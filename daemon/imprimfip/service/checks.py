@@ -220,6 +220,18 @@ def _unusable(folder: Path, room: Room | str, consequence: str) -> str:
     )
 
 
+def _roomy(label: str, folder: Path, room: Room, consequence: str, fix: str) -> Check:
+    """Enough room for now: a warning all the same under LOW_SPACE_BYTES."""
+    free = _size(room.free_bytes)
+    if room.free_bytes < LOW_SPACE_BYTES:
+        return Check(
+            label,
+            Outcome.WARN,
+            f"only {free} free at {folder}: {consequence} when it runs out; {fix}",
+        )
+    return Check(label, Outcome.OK, f"{free} free at {folder}, writable")
+
+
 def flow_space_check(name: str, folder: Path, room: Room | str, max_letter_bytes: int) -> Check:
     """Room on a flow's share: a letter waits in inbox/ while too little is left to file it
     (its size, its receipt or note, a margin)."""
@@ -242,14 +254,13 @@ def flow_space_check(name: str, folder: Path, room: Room | str, max_letter_bytes
             f"{free} free at {folder}: letters over {_size(largest)} will wait in inbox/ "
             f"(up to {_size(max_letter_bytes)} are allowed); free some space or enlarge it",
         )
-    if room.free_bytes < LOW_SPACE_BYTES:
-        return Check(
-            label,
-            Outcome.WARN,
-            f"only {free} free at {folder}: letters will wait in inbox/ when it runs out; "
-            "free some space (old letters of done/) or enlarge the share",
-        )
-    return Check(label, Outcome.OK, f"{free} free at {folder}, writable")
+    return _roomy(
+        label,
+        folder,
+        room,
+        "letters will wait in inbox/",
+        "free some space (old letters of done/) or enlarge the share",
+    )
 
 
 def ledger_space_check(folder: Path, room: Room | str) -> Check:
@@ -266,11 +277,4 @@ def ledger_space_check(folder: Path, room: Room | str) -> Check:
             f"{free} free at {folder}, {_size(LEDGER_MIN_BYTES)} needed: every flow would "
             "pause; free some space on that disk",
         )
-    if room.free_bytes < LOW_SPACE_BYTES:
-        return Check(
-            label,
-            Outcome.WARN,
-            f"only {free} free at {folder}: every flow will pause when it runs out; free "
-            "some space on that disk",
-        )
-    return Check(label, Outcome.OK, f"{free} free at {folder}, writable")
+    return _roomy(label, folder, room, "every flow will pause", "free some space on that disk")
