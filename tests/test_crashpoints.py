@@ -85,7 +85,15 @@ def test_faults_are_parsed_strictly():
         "filing.receipt": Fault(errno.EIO, 2, 3),
         "ledger.write": Fault(errno.ENOSPC, 1, 1),
     }
-    for wrong in ("filing.receipt", "nowhere:EIO", "filing.receipt:EWHAT", "filing.note:errno"):
+    wrong_ones = (
+        "filing.receipt",
+        "nowhere:EIO",
+        "filing.receipt:EWHAT",
+        "filing.note:errno",
+        "filing.note:EIO@deux",
+        "filing.note:EIO@2xtrois",
+    )
+    for wrong in wrong_ones:
         with pytest.raises(ValueError, match=FAULT_VARIABLE):
             parse_faults(wrong)
 

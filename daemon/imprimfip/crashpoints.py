@@ -103,8 +103,9 @@ def parse_faults(text: str) -> dict[str, Fault]:
         point, _, rest = item.partition(":")
         name, _, count = rest.partition("@")
         first, _, times = count.partition("x")
-        number = getattr(errno, name, None)
-        if point not in FAULT_POINTS or not name.startswith("E") or number is None:
+        number = getattr(errno, name, None) if name.startswith("E") else None
+        counts_ok = all(part.isdigit() for part in (first, times) if part)
+        if point not in FAULT_POINTS or number is None or not counts_ok:
             raise ValueError(f"{FAULT_VARIABLE}: cannot use {item!r}")
         faults[point] = Fault(number, int(first or 1), int(times or 1))
     return faults
