@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from imprimfip import crashpoints
 from imprimfip.errors import ForbiddenMove, UnknownField, UnknownLetter
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
@@ -84,6 +85,7 @@ class Ledger:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            crashpoints.fail("ledger.write")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
