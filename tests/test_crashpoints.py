@@ -10,7 +10,7 @@ import pytest
 
 from imprimfip import crashpoints
 from imprimfip.crashpoints import FAULT_POINTS, FAULT_VARIABLE, POINTS, Fault, fail, parse_faults
-from imprimfip.errors import StorageKind
+from imprimfip.errors import LedgerFault, StorageKind
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.storage.classify import ledger_fault, storage_fault
 
@@ -72,8 +72,10 @@ def test_the_ledger_fails_as_sqlite_does(monkeypatch, tmp_path, name, kind, code
 def test_a_failed_ledger_write_is_rolled_back_and_the_next_one_works(monkeypatch, tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     monkeypatch.setenv(FAULT_VARIABLE, "ledger.write:EIO")
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(LedgerFault) as failed:
         ledger.add("courrier", "lettre.pdf", LetterState.CLAIMED)
+    assert isinstance(failed.value.__cause__, sqlite3.OperationalError)
+    assert failed.value.detail.code == "SQLITE_IOERR"
     assert ledger.all_letters() == []
     letter = ledger.add("courrier", "lettre.pdf", LetterState.CLAIMED)
     assert ledger.get(letter.id).state is LetterState.CLAIMED

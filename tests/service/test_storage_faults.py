@@ -17,19 +17,14 @@ import os
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from imprimfip.crashpoints import FAULT_VARIABLE
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
-from tests.fixtures.waiting import wait_until
 from tests.fixtures.spool import save
+from tests.fixtures.waiting import wait_until
 
 # The daemon retries with a backoff that starts at a second and these faults last seconds.
 HEAL_TIMEOUT_S = 30.0
-NOT_WIRED = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="wired in phase 2: storage faults heal"
-)
 # What the daemon logs when a storage fault hits a letter, today (bug, unhealthy) or once
 # storage faults are handled.
 HIT = ("internal_error", "daemon_unhealthy", "storage_fault")
@@ -123,7 +118,6 @@ def _hold_in_processing(daemon, sandbox, flow, name: str, data: bytes) -> None:
     wait_until(lambda: "deposit_paused" in daemon.log(), timeout=30)
 
 
-@NOT_WIRED
 def test_a_receipt_that_does_not_fit_is_written_once_space_returns(
     tmp_path, sandbox, start_daemon, small_disk
 ):
@@ -134,14 +128,13 @@ def test_a_receipt_that_does_not_fit_is_written_once_space_returns(
 
     disk.fill()
     sandbox.set_faults()
-    wait_until(lambda: _state(ledger, "lettre.pdf") == "done", timeout=60)
+    wait_until(lambda: _state(ledger, "lettre.pdf") == "deposited", timeout=60)
     wait_until(lambda: any(event in daemon.log() for event in HIT), timeout=30)
     disk.free()
 
     _heals(daemon, flow, ledger, letters, sandbox)
 
 
-@NOT_WIRED
 def test_a_letter_cut_short_by_a_full_share_gets_its_note_once_space_returns(
     tmp_path, sandbox, start_daemon, small_disk
 ):
@@ -159,7 +152,6 @@ def test_a_letter_cut_short_by_a_full_share_gets_its_note_once_space_returns(
     _heals(daemon, flow, ledger, {"lettre-coupee.pdf": truncated}, sandbox)
 
 
-@NOT_WIRED
 def test_a_full_ledger_disk_pauses_intake_and_deposits_until_space_returns(
     tmp_path, sandbox, start_daemon, small_disk
 ):
@@ -180,7 +172,6 @@ def test_a_full_ledger_disk_pauses_intake_and_deposits_until_space_returns(
     assert "SQLITE_FULL" in daemon.log()
 
 
-@NOT_WIRED
 def test_a_share_remounted_read_only_resumes_when_writable_again(
     tmp_path, sandbox, start_daemon, small_disk
 ):
@@ -193,7 +184,7 @@ def test_a_share_remounted_read_only_resumes_when_writable_again(
     letters["arrivee.pdf"] = make_letter(text=("arrivée",))
     save(disk.server / "inbox", "arrivee.pdf", letters["arrivee.pdf"])
     sandbox.set_faults()
-    wait_until(lambda: _state(ledger, "en-cours.pdf") == "done", timeout=60)
+    wait_until(lambda: _state(ledger, "en-cours.pdf") == "deposited", timeout=60)
     wait_until(lambda: any(event in daemon.log() for event in HIT), timeout=30)
     disk.read_write()
 
@@ -201,7 +192,6 @@ def test_a_share_remounted_read_only_resumes_when_writable_again(
     assert "EROFS" in daemon.log()
 
 
-@NOT_WIRED
 def test_ledger_i_o_errors_pause_every_flow_and_heal(tmp_path, sandbox, start_daemon):
     """Three ledger writes in a row fail as a failing disk makes them (injected: a test
     cannot break a disk), from the third write on: the letter's deposit is about to start."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +41,7 @@ def test_remove_takes_only_what_exists_and_nothing_else(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".autre.pdf.recu.json.tmp", "lettre.pdf"]
 
 
-def test_the_temporary_a_full_share_leaves_is_the_one_named(tmp_path, small_disk):
+def test_a_write_cut_short_by_a_full_share_leaves_no_temporary(tmp_path, small_disk):
     disk = small_disk(tmp_path / "partage")
     letter = disk.path / "done" / "lettre.pdf"
     letter.parent.mkdir()
@@ -47,7 +49,19 @@ def test_the_temporary_a_full_share_leaves_is_the_one_named(tmp_path, small_disk
     with pytest.raises(OSError) as full:
         write_atomic(letter.with_name("lettre.pdf.recu.json"), bytes(20_000))
     assert full.value.errno == errno.ENOSPC
-    left = [p for p in letter.parent.iterdir() if is_temporary(p.name)]
-    assert left == temporaries(letter, RECEIPT)
-    assert remove(temporaries(letter, RECEIPT)) == left
     assert list(letter.parent.iterdir()) == []
+
+
+def test_write_atomic_writes_through_the_temporary_the_sweep_names(tmp_path, monkeypatch):
+    receipt = tmp_path / "lettre.pdf.recu.json"
+    seen = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        seen.append(Path(source))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    write_atomic(receipt, b"{}")
+    assert seen == temporaries(tmp_path / "lettre.pdf", RECEIPT)
+    assert receipt.read_bytes() == b"{}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imprimfip.errors import StorageDetail, StorageKind
+from imprimfip.storage.classify import storage_fault
 
 # The longest receipt, note or JSON twin the outputs write, with room to spare.
 OUTPUT_FILE_BYTES = 16 * 1024
@@ -30,6 +31,8 @@ ENTRIES_PER_LETTER = 5
 MARGIN_BYTES = 64 * 1024
 # The code of a fault said by this rule, not by an error.
 LOW_SPACE = "LOW_SPACE"
+# Written and removed at once to learn whether a folder takes a write.
+PROBE_NAME = ".imprimfip-sonde.tmp"
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,39 @@ def admit(room: Room, letter_bytes: int, *, unfiled: int = 0, report_bytes: int 
 def low_space(folder: Path) -> StorageDetail:
     """The fault a refused admission stands for, to start or go on with an episode."""
     return StorageDetail(StorageKind.FULL, str(folder), LOW_SPACE)
+
+
+def refusal(
+    folder: Path,
+    letter_bytes: int,
+    *,
+    unfiled: int = 0,
+    report_bytes: int = 0,
+    try_write: bool = False,
+) -> StorageDetail | None:
+    """Why a letter of `letter_bytes` cannot be claimed into `folder` now (its share is
+    read-only, too full or failing), or None if it can. With `try_write`, a write is tried
+    for real (once a fault is due for another try): a share may refuse one whatever it says
+    of its room."""
+    try:
+        found = room(folder)
+        if found.read_only:
+            return StorageDetail(StorageKind.READ_ONLY, str(folder), "EROFS")
+        verdict = admit(found, letter_bytes, unfiled=unfiled, report_bytes=report_bytes)
+        if not verdict.admitted:
+            return low_space(folder)
+        if not try_write:
+            return None
+        probe = folder / PROBE_NAME
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as error:
+        fault = storage_fault(error, folder)
+        if fault is None:
+            raise
+        return fault.detail
+    return None

@@ -32,6 +32,8 @@ import errno
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from imprimfip.errors import LedgerFault, StorageDetail, StorageFault, StorageKind
@@ -157,3 +159,16 @@ def ledger_fault(error: sqlite3.Error, ledger: Path) -> LedgerFault | None:
         return None
     name = getattr(error, "sqlite_errorname", None) or f"SQLite code {code}"
     return LedgerFault(StorageDetail(kind, str(ledger), name))
+
+
+@contextmanager
+def storage_faults(path: Path | None = None) -> Iterator[None]:
+    """Raise the storage fault an `OSError` of the block stands for (from it); any other
+    error goes through unchanged."""
+    try:
+        yield
+    except OSError as error:
+        fault = storage_fault(error, path)
+        if fault is None:
+            raise
+        raise fault from error
