@@ -45,7 +45,6 @@ def test_the_storage_storm_blows_and_everything_is_counted(storage_run):
     assert storage_run.in_done + storage_run.stuck >= 16 - storage_run.in_error
 
 
-@pytest.mark.xfail(reason="wired in phase 2: storage faults heal", strict=False)
 @pytest.mark.timeout(400)
 def test_storage_faults_at_random_heal_without_a_restart(storage_run):
     assert storage_run.stuck == 0

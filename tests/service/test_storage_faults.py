@@ -17,6 +17,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from imprimfip.crashpoints import FAULT_VARIABLE
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
@@ -204,3 +206,74 @@ def test_ledger_i_o_errors_pause_every_flow_and_heal(tmp_path, sandbox, start_da
 
     _heals(daemon, flow, ledger, letters, sandbox)
     assert "SQLITE_IOERR" in daemon.log()
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ("claim.read:EIO@1x2", "EIO"),
+        ("filing.folder:ENOSPC@1x2", "ENOSPC"),
+        ("filing.move:EIO@1x2", "EIO"),
+        ("filing.receipt:ESTALE@1x3", "ESTALE"),
+        ("filing.sidecar:EIO@1x2", "EIO"),
+    ],
+)
+def test_injected_share_errors_at_each_step_heal(tmp_path, sandbox, start_daemon, fault, code):
+    """Errors a test cannot cause for real on a share (a failing disk, a stale handle),
+    injected at one step a few times in a row: the step is retried until it goes through."""
+    daemon, flow, ledger = _start(tmp_path, sandbox, start_daemon, **{FAULT_VARIABLE: fault})
+    letters = {"lettre.pdf": make_letter()}
+    # With its JSON sidecar (saved first), so that the sidecar's move is a step too.
+    save(flow / "inbox", "lettre.pdf", letters["lettre.pdf"], sending_type="LRE")
+    wait_until(lambda: "storage_fault" in daemon.log(), timeout=30)
+
+    _heals(daemon, flow, ledger, letters, sandbox)
+    assert (flow / "processing").exists() and not any((flow / "processing").iterdir())
+    assert code in daemon.log()
+    assert "storage_fault_cleared" in daemon.log()
+
+
+def test_a_note_that_cannot_be_written_is_written_once_the_share_heals(
+    tmp_path, sandbox, start_daemon
+):
+    daemon, flow, ledger = _start(
+        tmp_path, sandbox, start_daemon, **{FAULT_VARIABLE: "filing.twin:EIO@1x2"}
+    )
+    letters = {"pas-un-pdf.pdf": b"ceci n'est pas un PDF"}
+    save(flow / "inbox", "pas-un-pdf.pdf", letters["pas-un-pdf.pdf"])
+    wait_until(lambda: "storage_fault" in daemon.log(), timeout=30)
+
+    _heals(daemon, flow, ledger, letters, sandbox)
+
+
+def test_a_claim_refused_by_the_share_keeps_the_marker_file(tmp_path, sandbox, start_daemon):
+    flows = """
+        [[flows]]
+        name = "courrier"
+        root = "spool/courrier"
+        sending_type = "STD"
+        marker_suffix = ".pret"
+        """
+    daemon = start_daemon(
+        write_config(tmp_path, sandbox.api_url, flows=flows),
+        **{FAULT_VARIABLE: "claim.rename:EACCES@1x2"},
+    )
+    flow, ledger = tmp_path / "spool" / "courrier", tmp_path / "state" / "ledger.sqlite3"
+    letters = {"lettre.pdf": make_letter()}
+    save(flow / "inbox", "lettre.pdf", letters["lettre.pdf"])
+    (flow / "inbox" / "lettre.pdf.pret").write_bytes(b"")
+    wait_until(lambda: "storage_fault" in daemon.log(), timeout=30)
+
+    _heals(daemon, flow, ledger, letters, sandbox)
+    assert "EACCES" in daemon.log()
+
+
+def test_a_report_that_cannot_be_written_is_said_once_and_written_later(
+    tmp_path, sandbox, start_daemon
+):
+    daemon, flow, _ = _start(
+        tmp_path, sandbox, start_daemon, **{FAULT_VARIABLE: "report.write:EIO@1x3"}
+    )
+    wait_until(lambda: "report_written_again" in daemon.log(), timeout=30)
+    assert daemon.log().count("report_not_written") == 1
+    assert (flow / "suivi-des-envois.csv").exists()
