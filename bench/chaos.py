@@ -2,6 +2,13 @@
 restarted at random and the emulator injects faults; then it settles and is checked.
 
     python -m bench.chaos --letters 1000 --kills 100 --seed 1
+    python -m bench.chaos --storage --letters 300 --seed 1     # as root
+
+With `--storage`, nothing is killed: one daemon lives through storage faults instead (each
+flow's share and the ledger's disk filled, or remounted read-only, at random while letters
+arrive: bench/storm.py), and must heal without a restart: the run also counts letters
+stuck (in inbox/ or processing/, or not filed) once the faults end, temporaries left, and
+the seconds it took to settle after the last fault.
 
 Checks, from the folders, the ledger and the emulator's /_sandbox/submissions: no letter
 lost, none mailed twice, every done/ letter deposited exactly once with its internalRef
@@ -24,17 +31,21 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.spool import save
+from tests.fixtures.waiting import wait_until
 
-from bench.harness import Flow, Setup, Table
+from bench.harness import START_TIMEOUT_S, STARTED, Flow, Setup, Table
+from bench.storm import Storm, StormSettings, save_patiently, small_disks
 from imprimfip.ledger import LetterState
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import Faults, SandboxSettings, rate_fields
+from imprimfip.storage.leftovers import is_temporary
 
 DEFAULT_FAULTS = {
     "unavailable_503": 0.05,
@@ -54,6 +65,9 @@ class ChaosSettings:
     faults: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FAULTS))
     seed: int = 1
     settle_timeout_s: float = 300.0
+    # Storage mode: about how long the storm lasts, and how long healing may take.
+    storm_s: float = 20.0
+    heal_timeout_s: float = 120.0
 
 
 @dataclass
@@ -68,6 +82,10 @@ class ChaosCounts:
     done_not_deposited_once: int = 0
     done_ref_not_recorded: int = 0
     uncertain_unreported: int = 0
+    storage_faults: int = 0
+    stuck: int = 0
+    temporaries_left: int = 0
+    heal_seconds: float | None = None
     seconds: float = 0.0
 
     @property
@@ -78,6 +96,8 @@ class ChaosCounts:
             + self.done_not_deposited_once
             + self.done_ref_not_recorded
             + self.uncertain_unreported
+            + self.stuck
+            + self.temporaries_left
         )
 
 
@@ -122,14 +142,20 @@ def _settled(root: Path) -> bool:
     return pending == 0
 
 
-def _writer(root: Path, letters: dict[str, bytes], flows: int, seed: int) -> threading.Thread:
+def _writer(
+    inboxes: list[Path],
+    letters: dict[str, bytes],
+    seed: int,
+    saver: Callable[[Path, str, bytes], None] = save,
+    pause_s: float = 0.05,
+) -> threading.Thread:
     """Save every letter into a random flow, as an application does, at a random pace."""
 
     def write() -> None:
         chance = random.Random(seed)
         for name, data in letters.items():
-            save(root / "spool" / f"flux{chance.randrange(flows)}" / "inbox", name, data)
-            time.sleep(chance.uniform(0, 0.05))
+            saver(inboxes[chance.randrange(len(inboxes))], name, data)
+            time.sleep(chance.uniform(0, pause_s))
 
     thread = threading.Thread(target=write, daemon=True)
     thread.start()
@@ -161,26 +187,52 @@ def _check(root: Path, letters: dict[str, bytes], submissions: list[dict]) -> Ch
             counts.uncertain_held += 1
             note = Path(f"{final_path}.erreur.txt") if final_path else None
             counts.uncertain_unreported += note is None or not note.exists()
+    counts.stuck = _stuck(root, set(letters))
+    counts.temporaries_left = sum(1 for p in spool.rglob(".*") if is_temporary(p.name))
     return counts
+
+
+def _stuck(root: Path, names: set[str]) -> int:
+    """Letters still in an inbox/ or processing/ (claimed under `<token>-<name>`), or whose
+    filing the ledger has not seen completed; each counted once."""
+    spool = root / "spool"
+    waiting = {p.name for flow in os.listdir(spool) for p in _files(spool / flow / "inbox")}
+    waiting |= {
+        p.name.split("-", 1)[-1]
+        for flow in os.listdir(spool)
+        for p in _files(spool / flow / "processing")
+    }
+    with sqlite3.connect(root / "state" / "ledger.sqlite3") as db:
+        rows = db.execute("SELECT name FROM letters WHERE state != 'void' AND filed_at IS NULL")
+        waiting |= {name for (name,) in rows}
+    return len(waiting & names)
+
+
+def _letters(settings: ChaosSettings) -> dict[str, bytes]:
+    return {
+        f"lettre-{n:05d}.pdf": make_letter(text=(f"Courrier n° {n} (graine {settings.seed})",))
+        for n in range(settings.letters)
+    }
+
+
+def _sandbox(settings: ChaosSettings) -> SandboxSettings:
+    overrides = dict.fromkeys(rate_fields(), 0.0)
+    return SandboxSettings(
+        port=0, speed=1000.0, seed=settings.seed, faults=Faults(**settings.faults), **overrides
+    )
 
 
 def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
     """One fault run in `root`; returns what the checks counted."""
     started = time.monotonic()
     chance = random.Random(settings.seed)
-    letters = {
-        f"lettre-{n:05d}.pdf": make_letter(text=(f"Courrier n° {n} (graine {settings.seed})",))
-        for n in range(settings.letters)
-    }
-    overrides = dict.fromkeys(rate_fields(), 0.0)
-    sandbox = SandboxSettings(
-        port=0, speed=1000.0, seed=settings.seed, faults=Faults(**settings.faults), **overrides
-    )
+    letters = _letters(settings)
     logs = root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    with running_sandbox(sandbox) as handle:
+    with running_sandbox(_sandbox(settings)) as handle:
         config = _config(root, handle.api_url, settings.flows)
-        writer = _writer(root, letters, settings.flows, settings.seed)
+        inboxes = [root / "spool" / f"flux{n}" / "inbox" for n in range(settings.flows)]
+        writer = _writer(inboxes, letters, settings.seed)
         kills = 0
         while kills < settings.kills:
             daemon = _start(config, logs / f"daemon-{kills:04d}.log")
@@ -205,12 +257,63 @@ def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
     return counts
 
 
+def run_storage(
+    settings: ChaosSettings, root: Path, storm_settings: StormSettings | None = None
+) -> ChaosCounts:
+    """One storage-fault run in `root` (as root: tmpfs mounts); returns what was counted.
+
+    Letters are saved over about `storm_s` seconds while the storm blows; then the storm
+    ends and the same daemon must settle within `heal_timeout_s`.
+    """
+    started = time.monotonic()
+    letters = _letters(settings)
+    logs = root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    flows = [f"flux{n}" for n in range(settings.flows)]
+    storm_settings = storm_settings or StormSettings()
+    with (
+        small_disks(root, flows, storm_settings) as disks,
+        running_sandbox(_sandbox(settings)) as handle,
+    ):
+        config = _config(root, handle.api_url, settings.flows)
+        log = logs / "daemon-storage.log"
+        daemon = _start(config, log)
+        wait_until(lambda: STARTED in log.read_text(encoding="utf-8"), START_TIMEOUT_S)
+        storm = Storm(disks, storm_settings, settings.seed)
+        storm.start()
+        pace = 2 * settings.storm_s / max(settings.letters, 1)
+        inboxes = [disks[flow].server / "inbox" for flow in flows]
+        writer = _writer(inboxes, letters, settings.seed, save_patiently, pace)
+        writer.join(timeout=600)
+        calm = storm.stop()
+        deadline = calm + settings.heal_timeout_s
+        try:
+            while not (_settled(root) or time.monotonic() > deadline):
+                time.sleep(0.2)
+            healed = time.monotonic() if _settled(root) else None
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+        submissions = httpx.get(f"{handle.base_url}/_sandbox/submissions", timeout=30).json()
+        counts = _check(root, letters, submissions)
+    counts.storage_faults = len(storm.windows)
+    counts.heal_seconds = None if healed is None else round(healed - calm, 1)
+    counts.seconds = round(time.monotonic() - started, 1)
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--flows", type=int, default=3)
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--storage",
+        action="store_true",
+        help="storage faults (full and read-only share and ledger disk) instead of kills; "
+        "needs root",
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -227,11 +330,17 @@ def main() -> int:
         letters=args.letters, flows=args.flows, kills=args.kills, faults=faults, seed=args.seed
     )
     with tempfile.TemporaryDirectory(prefix="imprimfip-chaos-") as folder:
-        counts = run(settings, Path(folder))
+        counts = (run_storage if args.storage else run)(settings, Path(folder))
     for key, value in asdict(counts).items():
         print(f"{key}: {value}")
+    storage = (
+        f"{counts.storage_faults} storage faults, stuck {counts.stuck}, temporaries left "
+        f"{counts.temporaries_left}, healed in {counts.heal_seconds} s, "
+        if args.storage
+        else f"{counts.kills} kills, "
+    )
     print(
-        f"chaos: {counts.saved} letters, {counts.kills} kills, lost {counts.lost}, "
+        f"chaos: {counts.saved} letters, {storage}lost {counts.lost}, "
         f"mailed twice {counts.mailed_twice}, uncertain held {counts.uncertain_held}, "
         f"broken promises {counts.broken}, {counts.seconds} s"
     )

@@ -8,6 +8,10 @@ faults and system faults are different').
     │   ├── ApiUnavailable       503, connection refused, DNS or TLS failure before sending
     │   ├── ApiThrottled         429 or gateway code 900804 (carries retry_after)
     │   └── ApiAuthFailed        401, 403, gateway codes 900901, 900902, 900910
+    ├── StorageFault         a share or disk is full, read-only, failing or gone: the letter
+    │   │                        keeps its state, the step is retried, the daemon says why once
+    │   └── LedgerFault          the same on the ledger's disk: every flow waits, since nothing
+    │                            may happen that cannot be recorded
     ├── OutcomeUnknown       the request may or may not have been accepted: a person decides
     ├── UnknownFile          a status query names a file the server does not know (404)
     ├── LedgerError          the ledger refused a read or a write; nothing was changed
@@ -18,12 +22,15 @@ faults and system faults are different').
     └── ConfigError          the configuration is wrong: the sysadmin fixes it (exit 78)
 
 Third-party exceptions (httpx, pypdf, sqlite3) are translated into these at the boundary of
-the package that talks to the library; nothing above it sees them.
+the package that talks to the library; nothing above it sees them. `OSError` and SQLite
+errors that say a disk is unwell become storage faults through `storage.classify`; any
+other `OSError` stays what it is: a bug of ours, never blamed on the letter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class ImprimfipError(Exception):
@@ -77,6 +84,39 @@ class ApiThrottled(SystemFault):
 
 class ApiAuthFailed(SystemFault):
     """Credentials, token or scope were refused: the sysadmin must act, letters wait."""
+
+
+class StorageKind(StrEnum):
+    """What is wrong with a disk or share, whatever the error that said it."""
+
+    FULL = "full"
+    READ_ONLY = "read_only"
+    DENIED = "denied"
+    IO = "io"
+    VANISHED = "vanished"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class StorageDetail:
+    """Which storage refused, how, and the error's own name (`ENOSPC`, `SQLITE_FULL`)."""
+
+    kind: StorageKind
+    path: str | None
+    code: str
+
+
+class StorageFault(ImprimfipError):
+    """A share or disk cannot be used right now; nothing about the letter is wrong, and it
+    is not a bug: the step waits and is tried again."""
+
+    def __init__(self, detail: StorageDetail) -> None:
+        super().__init__(f"{detail.code} ({detail.kind}) at {detail.path or 'an unknown path'}")
+        self.detail = detail
+
+
+class LedgerFault(StorageFault):
+    """The ledger's disk cannot be used: intake and deposits wait for every flow."""
 
 
 class OutcomeUnknown(ApiError):

@@ -37,3 +37,10 @@ VALIDATION_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     registry=REGISTRY,
 )
+STORAGE_FAULTS = Counter(
+    "imprimfip_storage_faults",
+    "Storage fault episodes started, by place (a flow's share, or `ledger` for the ledger's "
+    "disk) and kind (full, read_only, denied, io, vanished, locked).",
+    ["place", "kind"],
+    registry=REGISTRY,
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
 
 from imprimfip import crashpoints
+from imprimfip.storage.leftovers import temporary_for
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -85,10 +87,16 @@ def move(source: Path, target: Path) -> Path:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file and a rename, fsync'd."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    temporary = temporary_for(path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError:
+        # A full or failing disk: leave no half-written file (a crash's is swept at start).
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     _fsync_dir(path.parent)

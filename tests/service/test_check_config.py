@@ -16,12 +16,17 @@ import pytest
 from imprimfip.config import load_config
 from imprimfip.exitcodes import ExitCode
 from imprimfip.service.checks import (
+    LEDGER_MIN_BYTES,
+    LOW_SPACE_BYTES,
     FolderProbe,
     Result,
     flow_checks,
+    flow_space_check,
     ledger_check,
+    ledger_space_check,
     secret_checks,
 )
+from imprimfip.storage.admission import Room, needed_bytes
 from tests.fixtures.daemon import write_config
 
 FLOW = ("spool", "courrier")
@@ -76,14 +81,17 @@ def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
 
     assert result.returncode == ExitCode.OK, result.stdout + result.stderr
     found = lines(result.stdout)
-    assert {name for name, (outcome, _) in found.items() if outcome != "ok"} <= {"user"}
+    # Free space depends on the machine: below 1 GB it is a warning, never a failure.
+    space = {'flow "courrier" space', "ledger space"}
+    assert {name for name, (outcome, _) in found.items() if outcome != "ok"} <= {"user", *space}
+    assert all(found[name][0] in {"ok", "warn"} and " free at " in found[name][1] for name in space)
     assert found["secret api.password"] == ("ok", "present")
     assert "will be created" in found['flow "courrier" folders'][1]
     assert found['flow "courrier" filesystem'][0] == "ok"
     assert found["ledger"][0] == "ok"
     assert found["api health"][0] == "ok"
     assert found["api credentials"] == ("ok", 'user "demo" is accepted')
-    assert "All 8 checks passed." in result.stdout
+    assert "All 10 checks passed." in result.stdout
     assert not (tmp_path / "spool").exists()
     assert not (tmp_path / "state").exists()
     assert sandbox.submissions() == []
@@ -104,7 +112,7 @@ def test_a_wrong_password_fails_the_credentials_check_and_is_never_shown(tmp_pat
     assert "HTTP 401" in detail
     assert "username and the password" in detail
     assert canary not in result.stdout + result.stderr
-    assert "1 of 8 checks failed" in result.stdout
+    assert "1 of 10 checks failed" in result.stdout
 
 
 @pytest.mark.slow
@@ -251,4 +259,73 @@ def test_an_empty_optional_secret_is_a_warning(tmp_path, monkeypatch):
     }
     assert found["secret api.password"].result is Result.WARN
     assert "optional = true" in found["secret api.password"].detail
-    assert found['secret flows[0] ("courrier").notify.email.password'].result is Result.OK
+
+
+MB = 1024 * 1024
+SHARE = Path("/srv/courrier")
+
+
+def room(free_bytes: int, read_only: bool = False) -> Room:
+    return Room(free_bytes, 4096, 10_000, counts_entries=True, read_only=read_only)
+
+
+def test_a_share_with_room_is_ok_with_its_free_space():
+    check = flow_space_check("courrier", SHARE, room(5 * 10**9), 50 * MB)
+    assert (check.result, check.detail) == (Result.OK, "5.0 GB free at /srv/courrier, writable")
+
+
+def test_a_share_low_on_space_warns_then_fails_when_nothing_fits():
+    low = flow_space_check("courrier", SHARE, room(LOW_SPACE_BYTES - 1), 50 * MB)
+    assert low.result is Result.WARN
+    assert "letters will wait in inbox/ when it runs out" in low.detail
+    small = flow_space_check("courrier", SHARE, room(needed_bytes(10 * MB, 4096)), 50 * MB)
+    assert small.result is Result.WARN
+    assert "letters over 10.5 MB will wait in inbox/ (up to 52.4 MB are allowed)" in small.detail
+    full = flow_space_check("courrier", SHARE, room(needed_bytes(0, 4096) - 1), 50 * MB)
+    assert full.result is Result.FAIL
+    assert "too little to file even a small letter" in full.detail
+    assert "free some space" in full.detail
+
+
+def test_a_read_only_or_unreadable_share_fails_with_what_to_do():
+    read_only = flow_space_check("courrier", SHARE, room(10**10, read_only=True), 50 * MB)
+    assert read_only.result is Result.FAIL
+    assert read_only.detail.startswith("/srv/courrier is on a read-only filesystem")
+    assert "remount it read-write" in read_only.detail
+    gone = flow_space_check("courrier", SHARE, "cannot read the free space of /srv: x", 1)
+    assert gone.result is Result.FAIL
+    assert "check that the disk or share is mounted" in gone.detail
+
+
+def test_the_ledger_disk_needs_room_for_its_log():
+    state = Path("/var/lib/imprimfip")
+    assert ledger_space_check(state, room(10**10)).result is Result.OK
+    assert ledger_space_check(state, room(LOW_SPACE_BYTES - 1)).result is Result.WARN
+    full = ledger_space_check(state, room(LEDGER_MIN_BYTES - 1))
+    assert full.result is Result.FAIL
+    assert "every flow would pause" in full.detail
+    read_only = ledger_space_check(state, room(10**10, read_only=True))
+    assert read_only.result is Result.FAIL
+
+
+def test_a_full_share_and_a_read_only_ledger_disk_are_reported(tmp_path, sandbox, small_disk):
+    config = write_config(tmp_path, sandbox.api_url)
+    share = small_disk(tmp_path.joinpath(*FLOW))
+    state = small_disk(tmp_path / "state")
+    share.fill()
+    state.read_only()
+
+    result = check_config(config)
+
+    assert result.returncode == ExitCode.FAILED
+    found = lines(result.stdout)
+    outcome, detail = found['flow "courrier" space']
+    assert outcome == "FAIL"
+    assert detail.startswith(f"0 bytes free at {share.path}, too little")
+    outcome, detail = found["ledger space"]
+    assert outcome == "FAIL"
+    assert detail.startswith(f"{state.path} is on a read-only filesystem")
+    assert found["ledger"] == (
+        "FAIL",
+        f"{state.path} is on a read-only filesystem: remount it read-write",
+    )

@@ -125,3 +125,44 @@ def test_a_stop_lets_the_upload_in_flight_finish(tmp_path, make_sandbox, start_d
     assert "STOPPING=1" in notify.lines()
     assert list(flow.glob("done/*/lettre.pdf"))
     assert len(sandbox.submissions()) == 1
+
+
+def test_a_full_share_pauses_its_flow_only_says_why_and_keeps_the_watchdog_fed(
+    tmp_path, sandbox, start_daemon, notify, small_disk
+):
+    disk = small_disk(tmp_path / "spool" / "courrier")
+    first_flow = SECOND_FLOW.replace("recommande", "courrier")
+    daemon = start_daemon(
+        write_config(tmp_path, sandbox.api_url, flows=first_flow + SECOND_FLOW),
+        NOTIFY_SOCKET=notify.address,
+        WATCHDOG_USEC="400000",
+    )
+    wait_until(lambda: notify.count("READY=1") == 1, timeout=30)
+    # Room for the letter itself, not for it and its receipt with a margin: it must wait.
+    disk.fill(leave=40 * 1024)
+    save(disk.server / "inbox", "attend.pdf", make_letter(text=("attend",)))
+    wait_until(lambda: "storage_fault" in daemon.log(), timeout=30)
+    wait_until(
+        lambda: any(
+            line.startswith("STATUS=") and "paused: share of flow courrier full since" in line
+            for line in notify.lines()
+        ),
+        timeout=30,
+    )
+    pings = notify.count("WATCHDOG=1")
+    other = tmp_path / "spool" / "recommande"
+    save(other / "inbox", "passe.pdf", make_letter(text=("passe",)))
+    wait_until(lambda: list(other.glob("done/*/passe.pdf")), timeout=30)
+    wait_until(lambda: notify.count("WATCHDOG=1") >= pings + 3, timeout=30)
+    assert (disk.path / "inbox" / "attend.pdf").exists()
+
+    disk.free()
+    wait_until(lambda: list(disk.path.glob("done/*/attend.pdf")), timeout=30)
+    wait_until(lambda: "storage_fault_cleared" in daemon.log(), timeout=30)
+    wait_until(lambda: _last_status(notify).endswith("in flight"), timeout=30)
+    assert "daemon_unhealthy" not in daemon.log()
+    assert daemon.stop() == 0
+
+
+def _last_status(notify: NotifySocket) -> str:
+    return [line for line in notify.lines() if line.startswith("STATUS=")][-1]

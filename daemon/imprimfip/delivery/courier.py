@@ -16,12 +16,14 @@ from imprimfip.api.backoff import Pause
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.delivery import filing, submission
 from imprimfip.delivery.flow import Flow
-from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
+from imprimfip.errors import LedgerFault, LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import moment, now_iso
 from imprimfip.metrics import LETTERS_DECIDED, PAUSES, VALIDATION_SECONDS
+from imprimfip.storage.episodes import LEDGER
+from imprimfip.storage.watch import StorageWatch
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
@@ -78,6 +80,7 @@ class Courier:
         client: ImprimFipClient,
         validator: ValidatorPool,
         pause: Pause,
+        storage: StorageWatch,
         *,
         username: str,
         request_timeout_s: float,
@@ -86,6 +89,7 @@ class Courier:
         self.client = client
         self.validator = validator
         self.pause = pause
+        self.storage = storage
         self.configure(username=username, request_timeout_s=request_timeout_s)
         # Letters whose request is on the wire: a stop waits for these, not for the others.
         self.sending: set[int] = set()
@@ -187,17 +191,23 @@ class Courier:
             flow.config, name, claimed.data, flow.annexes, report=report, recipient=recipient
         )
         logger = letter_log(flow, letter)
+        # One for every try: after a ledger fault it knows whether `submitting` was recorded.
+        attempt = _Attempt(self.ledger, letter.id, name)
         while True:
             await self.pause.wait_open()
+            await self.storage.wait(LEDGER)
             if changed_since_claim(flow.folders, claimed):
                 self.reject(flow, letter, [notes_fr.changed_after_claim()])
                 return
             self.sending.add(letter.id)
             try:
-                accepted = await self.client.submit(
-                    request, hooks=_Attempt(self.ledger, letter.id, name)
-                )
+                accepted = await self.client.submit(request, hooks=attempt)
                 crashpoints.reached("submit.answered")
+            except LedgerFault as fault:
+                # Nothing left: `submitting` could not be recorded, or was proved not
+                # accepted and could not be taken back; either way, try again once it can be.
+                self.storage.fault(fault, flow.config.name)
+                continue
             except SystemFault as fault:
                 seconds = self.pause.trip(fault)
                 PAUSES.labels(type(fault).__name__).inc()
@@ -231,11 +241,11 @@ class Courier:
             self.pause.recovered()
             warnings = [f.code for f in report.findings if f.severity == "warning"]
             warnings += recipient.warnings
-            self._accept(flow, letter, accepted.internal_ref, accepted.status, warnings)
+            await self._accept(flow, letter, accepted.internal_ref, accepted.status, warnings)
             logger.info("deposited", internal_ref=accepted.internal_ref, pages=report.pages)
             return
 
-    def _accept(
+    async def _accept(
         self,
         flow: Flow,
         letter: Letter,
@@ -243,15 +253,22 @@ class Courier:
         status: str,
         warnings: list[str],
     ) -> None:
-        now = datetime.now(UTC)
-        target = filing.done_target(flow.folders, letter.name, now.astimezone())
-        letter = self.ledger.move(
-            letter.id,
-            LetterState.DEPOSITED,
-            {"submission_status": status, "warnings": warnings},
-            internal_ref=internal_ref,
-            final_path=str(target),
-        )
+        """Record an accepted deposit, then file it. Its internalRef is only in memory
+        until recorded: a ledger fault is waited out here, never left to a replay."""
+        while True:
+            target = filing.done_target(flow.folders, letter.name, datetime.now().astimezone())
+            try:
+                letter = self.ledger.move(
+                    letter.id,
+                    LetterState.DEPOSITED,
+                    {"submission_status": status, "warnings": warnings},
+                    internal_ref=internal_ref,
+                    final_path=str(target),
+                )
+                break
+            except LedgerFault as fault:
+                self.storage.fault(fault, flow.config.name)
+                await self.storage.wait(LEDGER)
         crashpoints.reached("deposit.row_written")
         LETTERS_DECIDED.labels(flow.config.name, LetterState.DEPOSITED).inc()
         self.file(flow, letter)
@@ -298,7 +315,7 @@ class Courier:
             found = None
         if found is not None:
             letter_log(flow, letter).info("uncertain_found", internal_ref=found.internal_ref)
-            self._accept(flow, letter, found.internal_ref, found.status, [])
+            await self._accept(flow, letter, found.internal_ref, found.status, [])
             return
         target = filing.error_target(flow.folders, letter.name)
         letter = self.ledger.update(

@@ -22,8 +22,16 @@ from imprimfip.intake.sidecar import sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.ledger.store import now_iso
 from imprimfip.moves import free_name, move, write_atomic
+from imprimfip.storage.classify import storage_faults
+from imprimfip.storage.leftovers import remove, temporaries
 
+# What is written beside a filed letter: its receipt in done/; its note, the note's JSON
+# twin and the picture of a page refused for its layout in error/.
+RECEIPT = ".recu.json"
+NOTE = ".erreur.txt"
+TWIN = ".erreur.json"
 PICTURE_SUFFIX = ".erreur.png"
+COMPANIONS = (RECEIPT, NOTE, TWIN, PICTURE_SUFFIX)
 
 
 def picture_name(name: str) -> str:
@@ -71,13 +79,16 @@ def receipt(flow: Flow, letter: Letter) -> dict[str, object]:
     }
 
 
-def file_done(source: Path, target: Path, receipt: Mapping[str, object]) -> Path:
-    """Move a deposited letter to `target` and write its receipt beside it."""
-    placed = move(source, target)
-    crashpoints.reached("done.moved")
+def write_receipt(placed: Path, receipt: Mapping[str, object]) -> None:
+    """Write the receipt of a deposited letter beside it, in done/."""
     body = json.dumps(dict(receipt), ensure_ascii=False, indent=2) + "\n"
-    write_atomic(placed.with_name(f"{placed.name}.recu.json"), body.encode("utf-8"))
-    return placed
+    crashpoints.fail("filing.receipt", placed)
+    write_atomic(placed.with_name(placed.name + RECEIPT), body.encode("utf-8"))
+
+
+def _move(source: Path, target: Path) -> Path:
+    crashpoints.fail("filing.move", target)
+    return move(source, target)
 
 
 def file_error(
@@ -101,10 +112,12 @@ def file_error(
     shown = _place_picture(picture, target)
     text = notes_fr.render(name, reasons, when, advice, picture=shown)
     twin = notes_fr.render_json(name, reasons, when, picture=shown, **facts)
-    write_atomic(target.with_name(f"{target.name}.erreur.txt"), text.encode("utf-8"))
-    write_atomic(target.with_name(f"{target.name}.erreur.json"), twin.encode("utf-8"))
+    crashpoints.fail("filing.note", target)
+    write_atomic(target.with_name(target.name + NOTE), text.encode("utf-8"))
+    crashpoints.fail("filing.twin", target)
+    write_atomic(target.with_name(target.name + TWIN), twin.encode("utf-8"))
     crashpoints.reached("reject.noted")
-    return move(source, target)
+    return _move(source, target)
 
 
 def _place_picture(picture: Path | None, target: Path) -> str | None:
@@ -131,13 +144,32 @@ def _drew_picture(ledger: Ledger, letter: Letter) -> bool:
 
 
 def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None = None) -> None:
-    """Put a decided letter where the ledger says, from processing/ unless `source` is given."""
+    """Put a decided letter where the ledger says, from processing/ unless `source` is given.
+
+    Raises `StorageFault` when its share fails (and `LedgerFault` when the ledger's disk
+    does): the letter keeps its state, and filing it again later picks up where it stopped.
+    """
     if letter.final_path is None or letter.claim_name is None:
         return
     source = source or flow.folders.processing / letter.claim_name
     target = Path(letter.final_path)
+    with storage_faults(target):
+        _file(ledger, flow, letter, source, target)
+
+
+def _file(ledger: Ledger, flow: Flow, letter: Letter, source: Path, target: Path) -> None:
+    assert letter.claim_name is not None
+    # What a failed earlier try left half-written goes first.
+    remove(temporaries(target, COMPANIONS))
     if letter.state is LetterState.DEPOSITED:
-        placed = file_done(source, target, receipt(flow, letter))
+        crashpoints.fail("filing.folder", target.parent)
+        placed = _move(source, target)
+        if placed != target:
+            # Two letters of one name decided together: a replay must find this one where
+            # it went, not write its receipt beside the other.
+            letter = ledger.update(letter.id, final_path=str(placed))
+        crashpoints.reached("done.moved")
+        write_receipt(placed, receipt(flow, letter))
     else:
         advice = "" if letter.state is LetterState.UNCERTAIN else notes_fr.RESEND
         picture = flow.folders.processing / picture_name(letter.claim_name)
@@ -155,5 +187,6 @@ def file_letter(ledger: Ledger, flow: Flow, letter: Letter, source: Path | None 
         )
     companion = flow.folders.processing / sidecar_name(letter.claim_name)
     if os.path.lexists(companion):
+        crashpoints.fail("filing.sidecar", companion)
         move(companion, placed.with_name(sidecar_name(placed.name)))
     ledger.update(letter.id, final_path=str(placed), filed_at=now_iso())

@@ -1,8 +1,11 @@
-"""After a restart: file what the ledger decided and pick up what was interrupted."""
+"""After a restart, or once a storage fault has cleared: file what the ledger decided and
+pick up what was interrupted, from the ledger, leaving alone the letters still on their way
+(`busy`)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 import structlog
 
@@ -21,14 +24,22 @@ def _in_processing(flow: Flow, letter: Letter) -> bool:
     )
 
 
-def file_decided(courier: Courier, flow: Flow) -> None:
-    """Replay the filing of letters already decided (deposited, rejected, held) but not filed."""
+def file_decided(courier: Courier, flow: Flow, busy: Collection[int] = ()) -> None:
+    """Replay the filing of letters already decided (deposited, rejected, held) but not filed.
+
+    Raises `StorageFault` at the first letter its share (or the ledger) cannot take; the
+    others wait for the next replay.
+    """
     for letter in courier.ledger.unfiled(flow.config.name):
+        if letter.id in busy:
+            continue
         letter_log(flow, letter).info("replaying_filing", state=str(letter.state))
         courier.file(flow, letter)
 
 
-def interrupted(courier: Courier, flow: Flow, limit: int) -> list[Claimed]:
+def interrupted(
+    courier: Courier, flow: Flow, limit: int, busy: Collection[int] = ()
+) -> list[Claimed]:
     """Letters claimed but not yet sent, read again; stopped deposits become uncertain.
 
     Returns the claimed letters to deliver again. A letter stopped while being submitted
@@ -37,10 +48,14 @@ def interrupted(courier: Courier, flow: Flow, limit: int) -> list[Claimed]:
     """
     ledger = courier.ledger
     for letter in ledger.in_states(LetterState.SUBMITTING, flow=flow.config.name):
+        if letter.id in busy:
+            continue
         letter_log(flow, letter).warning("deposit_interrupted_now_uncertain")
         ledger.move(letter.id, LetterState.UNCERTAIN, {"why": "stopped during the deposit"})
     again = []
     for letter in ledger.in_states(LetterState.CLAIMED, flow=flow.config.name):
+        if letter.id in busy:
+            continue
         if not _in_processing(flow, letter):
             ledger.move(letter.id, LetterState.VOID, {"why": "claim rename never happened"})
             continue

@@ -21,6 +21,7 @@ from imprimfip.folders import FlowFolders
 from imprimfip.intake.names import safe_name
 from imprimfip.intake.sidecar import MAX_SIDECAR_BYTES, sidecar_name
 from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.storage.classify import storage_fault, storage_faults
 
 _CHUNK = 1 << 20
 
@@ -127,6 +128,10 @@ def claim(
 ) -> Claimed | NotRegular | None:
     """Claim `raw_name` from the inbox; None if it vanished before the rename.
 
+    A storage fault raises `StorageFault`: at the rename, the letter stays in the inbox and
+    its row is voided; once in processing/, its row stays `claimed` and reading it is
+    tried again (`reread`). A `LedgerFault` leaves it where it was.
+
     The ledger row comes before the rename (a stop in between leaves a `claimed` row whose
     file is still in the inbox: the restart marks it void and the scan claims it again).
     """
@@ -136,21 +141,30 @@ def claim(
     crashpoints.reached("claim.row_written")
     target = folders.processing / claim_name
     try:
+        crashpoints.fail("claim.rename", target)
         os.rename(folders.inbox / raw_name, target)
-    except FileNotFoundError:
-        ledger.move(letter.id, LetterState.VOID, {"why": "vanished before the claim"})
+    except OSError as error:
+        fault = storage_fault(error, target)
+        if fault is None and not isinstance(error, FileNotFoundError):
+            raise
+        why = "vanished before the claim" if fault is None else f"storage fault: {error}"
+        ledger.move(letter.id, LetterState.VOID, {"why": why})
+        if fault is not None:
+            raise fault from error
         return None
     crashpoints.reached("claim.renamed")
-    content = read_regular(target, limit)
-    if isinstance(content, EntryKind):
-        return NotRegular(letter, content)
-    data, snapshot = content
-    letter = ledger.update(
-        letter.id,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        sidecar=_claim_sidecar(folders, raw_name, claim_name),
-    )
+    with storage_faults(target):
+        crashpoints.fail("claim.read", target)
+        content = read_regular(target, limit)
+        if isinstance(content, EntryKind):
+            return NotRegular(letter, content)
+        data, snapshot = content
+        letter = ledger.update(
+            letter.id,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            sidecar=_claim_sidecar(folders, raw_name, claim_name),
+        )
     return Claimed(letter, data, snapshot)
 
 
@@ -177,7 +191,10 @@ def reread(
 ) -> Claimed | NotRegular:
     """After a restart, read a claimed letter from processing/ again."""
     assert letter.claim_name is not None
-    content = read_regular(folders.processing / letter.claim_name, limit)
+    path = folders.processing / letter.claim_name
+    with storage_faults(path):
+        crashpoints.fail("claim.read", path)
+        content = read_regular(path, limit)
     if isinstance(content, EntryKind):
         return NotRegular(letter, content)
     data, snapshot = content

@@ -214,6 +214,10 @@ class Inbox:
                     error=exc.strerror,
                 )
 
+    def now(self) -> float:
+        """The clock `look` and `wait` count in."""
+        return self._clock()
+
     async def wait(self, until: float) -> None:
         """Sleep until `until`, or until an event says the inbox changed."""
         self._supervise()

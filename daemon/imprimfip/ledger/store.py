@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from imprimfip import crashpoints
 from imprimfip.errors import ForbiddenMove, UnknownField, UnknownLetter
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
+from imprimfip.storage.classify import ledger_fault
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -80,14 +83,42 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One immediate transaction, committed on exit (also for companion modules)."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One immediate transaction, committed on exit (also for companion modules).
+
+        A full, read-only or failing disk raises `LedgerFault` with nothing recorded: the
+        caller's letter keeps its state and the write is tried again later.
+        """
+        with self.faults():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                crashpoints.fail("ledger.write")
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def faults(self) -> Iterator[None]:
+        """Raise the `LedgerFault` a SQLite error of the block stands for (from it); other
+        errors (a bug of ours, a damaged ledger) go through unchanged."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            yield
+        except sqlite3.Error as error:
+            fault = ledger_fault(error, self.path)
+            if fault is None:
+                raise
+            raise fault from error
+
+    def probe(self) -> None:
+        """Write to the ledger's disk and take it back: raises `LedgerFault` while the disk
+        cannot take a write."""
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            # Rewriting the header's version with its own value dirties a page to commit.
+            db.execute(f"PRAGMA user_version = {int(version)}")
 
     def _row(self, letter_id: int) -> Letter:
         row = self._db.execute(
@@ -176,6 +207,10 @@ class Ledger:
         )
 
     def in_states(self, *states: LetterState, flow: str | None = None) -> list[Letter]:
+        with self.faults():
+            return self._in_states(states, flow)
+
+    def _in_states(self, states: tuple[LetterState, ...], flow: str | None) -> list[Letter]:
         query = f"SELECT id FROM letters WHERE state IN ({', '.join('?' * len(states))})"
         params: list[object] = list(states)
         if flow is not None:
@@ -190,6 +225,10 @@ class Ledger:
 
     def unfiled(self, flow: str) -> list[Letter]:
         """Letters decided (deposited, rejected, held) whose filing has not been completed."""
+        with self.faults():
+            return self._unfiled(flow)
+
+    def _unfiled(self, flow: str) -> list[Letter]:
         rows = self._db.execute(
             "SELECT id FROM letters WHERE flow = ? AND final_path IS NOT NULL "
             "AND filed_at IS NULL ORDER BY id",

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import structlog
 
-from imprimfip import dates_fr
+from imprimfip import crashpoints, dates_fr
 from imprimfip.config.model import FlowConfig
 from imprimfip.letter_lines import Line
 from imprimfip.moves import write_atomic
 from imprimfip.reports_fr import SENDING_TYPES
+from imprimfip.storage.classify import errno_name, storage_fault
+from imprimfip.storage.episodes import retry_delay_s
 
 log = structlog.get_logger(__name__)
 
@@ -75,6 +77,9 @@ class Reports:
         self._dirty = set(self._flows)
         self._changed = asyncio.Event()
         self._changed.set()
+        # Failed writes in a row, and when to try again, by flow.
+        self._failures: dict[str, int] = {}
+        self._not_before: dict[str, float] = {}
 
     def mark(self, flow: str) -> None:
         if flow in self._flows:
@@ -82,14 +87,34 @@ class Reports:
             self._changed.set()
 
     def write(self, flow: str) -> bool:
-        """Rewrite one flow's report now; False (and logged) if the file cannot be written,
-        for instance while a spreadsheet holds it open on a Windows share."""
+        """Rewrite one flow's report now; False if the file cannot be written, for instance
+        while a spreadsheet holds it open on a Windows share, or while the share is full.
+
+        Said once when it starts failing and once when it works again; tried again after a
+        backoff (a second, growing to a minute). The report has its own episode: it never
+        pauses claiming, since a spreadsheet holding it open looks like a refused access.
+        """
         path = report_path(self._flows[flow])
         try:
+            crashpoints.fail("report.write", path)
             write_atomic(path, render(self._lines(flow)))
         except OSError as exc:
-            log.warning("report_not_written", flow=flow, path=str(path), error=str(exc))
+            failures = self._failures.get(flow, 0) + 1
+            self._failures[flow] = failures
+            self._not_before[flow] = time.monotonic() + retry_delay_s(failures)
+            if failures == 1:
+                fault = storage_fault(exc, path)
+                log.warning(
+                    "report_not_written",
+                    flow=flow,
+                    path=str(path),
+                    error=errno_name(exc.errno),
+                    kind=None if fault is None else str(fault.detail.kind),
+                    detail=str(exc),
+                )
             return False
+        if self._failures.pop(flow, 0):
+            log.info("report_written_again", flow=flow, path=str(path))
         return True
 
     async def run(self) -> None:
@@ -101,6 +126,9 @@ class Reports:
             self._changed.clear()
             started = time.monotonic()
             for flow in sorted(self._dirty):
+                if self._not_before.get(flow, 0.0) > started:
+                    self._changed.set()
+                    continue
                 self._dirty.discard(flow)
                 if not self.write(flow):
                     self._dirty.add(flow)

@@ -1,12 +1,13 @@
 """`imprimfip check-config`: before starting the service, say what is wrong with the setup.
 
 The config is validated first (every mistake listed, exit 78, as `imprimfip run` does);
-then one line per check, with what to fix: each secret, each flow's folders and their
-filesystem, the ledger's disk, and the API: `/etatSante` answers, then the configured
-user and password are accepted. `/etatSante` takes no user credentials (the spec gives it
-no such header), so they are tried on the status of a reference that cannot exist: a 404
-means IMPRIM'FIP accepted them, a 401 or 403 that it refused them. Exit 0 when every check
-passes, 1 when one fails. Nothing is created, nothing is sent.
+then one line per check, with what to fix: each secret, each flow's folders, their
+filesystem and its free space, the ledger's disk and its free space, and the API:
+`/etatSante` answers, then the configured user and password are accepted. `/etatSante`
+takes no user credentials (the spec gives it no such header), so they are tried on the
+status of a reference that cannot exist: a 404 means IMPRIM'FIP accepted them, a 401 or
+403 that it refused them. Exit 0 when every check passes, 1 when one fails. Nothing is
+created, nothing is sent.
 """
 
 from __future__ import annotations
@@ -119,13 +120,18 @@ def machine_checks(config: Config) -> list[Check]:
     user = checks.current_user()
     found = [*checks.user_check(os.geteuid()), *checks.secret_checks(config)]
     for flow in config.flows:
-        found += checks.flow_checks(flow.name, checks.probe_flow(flow.root), user)
+        probes = checks.probe_flow(flow.root)
+        found += checks.flow_checks(flow.name, probes, user)
+        share = probes[0].nearest
+        largest = int(flow.validation.max_file_mb * 1024 * 1024)
+        found.append(checks.flow_space_check(flow.name, share, checks.probe_room(share), largest))
     ledger = config.ledger.path
     folder = checks.probe_folder(ledger.parent)
     file_writable = not ledger.exists() or os.access(ledger, os.R_OK | os.W_OK)
     found.append(
         checks.ledger_check(ledger, folder, is_network(folder.nearest), file_writable, user)
     )
+    found.append(checks.ledger_space_check(folder.nearest, checks.probe_room(folder.nearest)))
     return found
 
 

@@ -1,4 +1,5 @@
-"""What `imprimfip check-config` checks on this machine: secrets, flow folders, the ledger.
+"""What `imprimfip check-config` checks on this machine: secrets, flow folders, the ledger,
+and the room left on each flow's share and on the ledger's disk.
 
 Each check ends as one `Check`: a name, a result and one sentence saying what was found
 and, when it is wrong, what to do. The probes (`probe_folder`, `is_network`) gather plain
@@ -19,8 +20,14 @@ from pydantic import BaseModel
 
 from imprimfip.config import Config, Secret
 from imprimfip.folders import FlowFolders
+from imprimfip.storage import admission
+from imprimfip.storage.admission import Room
 
 MODES = "see systemd/imprimfip.tmpfiles.conf for the owners and modes"
+# Below this a disk is worth a warning: at tens of kB a letter, it is days of mail.
+LOW_SPACE_BYTES = 1 << 30
+# SQLite's write-ahead log grows by a few MB between checkpoints.
+LEDGER_MIN_BYTES = 16 << 20
 
 
 class Result(StrEnum):
@@ -54,6 +61,7 @@ class FolderProbe:
     usable: bool
     device: int | None
     blocker: str | None = None
+    read_only: bool = False
 
 
 def probe_folder(path: Path) -> FolderProbe:
@@ -68,7 +76,10 @@ def probe_folder(path: Path) -> FolderProbe:
     needed = os.R_OK | os.W_OK | os.X_OK if nearest == path else os.W_OK | os.X_OK
     effective = os.access in os.supports_effective_ids
     usable = os.access(nearest, needed, effective_ids=effective)
-    return FolderProbe(path, nearest == path, nearest, usable, os.stat(nearest).st_dev)
+    read_only = bool(os.statvfs(nearest).f_flag & os.ST_RDONLY)
+    return FolderProbe(
+        path, nearest == path, nearest, usable, os.stat(nearest).st_dev, read_only=read_only
+    )
 
 
 def current_user() -> str:
@@ -128,6 +139,8 @@ def secret_checks(config: Config) -> list[Check]:
 def _folder_problem(probe: FolderProbe, user: str) -> str | None:
     if probe.blocker is not None:
         return f"{probe.blocker}: remove or rename what stands there"
+    if probe.read_only:
+        return f"{probe.path} is on a read-only filesystem: remount it read-write"
     if probe.usable:
         return None
     if probe.exists:
@@ -181,3 +194,87 @@ def ledger_check(
     if problem is not None:
         return Check("ledger", Result.FAIL, problem)
     return Check("ledger", Result.OK, f"{ledger} on a local disk, writable")
+
+
+def probe_room(folder: Path) -> Room | str:
+    """The room left where `folder` is, or why it cannot be read (a share gone away)."""
+    try:
+        return admission.room(folder)
+    except OSError as error:
+        return f"cannot read the free space of {folder}: {error.strerror or error}"
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _unusable(folder: Path, room: Room | str, consequence: str) -> str:
+    if isinstance(room, str):
+        return f"{room}: check that the disk or share is mounted"
+    return (
+        f"{folder} is on a read-only filesystem, so {consequence}: remount it read-write "
+        "(for a share, check the server's permissions and the mount options)"
+    )
+
+
+def _roomy(label: str, folder: Path, room: Room, consequence: str, fix: str) -> Check:
+    """Enough room for now: a warning all the same under LOW_SPACE_BYTES."""
+    free = _size(room.free_bytes)
+    if room.free_bytes < LOW_SPACE_BYTES:
+        return Check(
+            label,
+            Result.WARN,
+            f"only {free} free at {folder}: {consequence} when it runs out; {fix}",
+        )
+    return Check(label, Result.OK, f"{free} free at {folder}, writable")
+
+
+def flow_space_check(name: str, folder: Path, room: Room | str, max_letter_bytes: int) -> Check:
+    """Room on a flow's share: a letter waits in inbox/ while too little is left to file it
+    (its size, its receipt or note, a margin)."""
+    label = f'flow "{name}" space'
+    if isinstance(room, str) or room.read_only:
+        return Check(label, Result.FAIL, _unusable(folder, room, "no letter can be claimed"))
+    free = _size(room.free_bytes)
+    largest = room.free_bytes - admission.needed_bytes(0, room.block_bytes)
+    if not admission.admit(room, 0).admitted:
+        return Check(
+            label,
+            Result.FAIL,
+            f"{free} free at {folder}, too little to file even a small letter: letters will "
+            "wait in inbox/; free some space (old letters of done/) or enlarge the share",
+        )
+    if largest < max_letter_bytes:
+        return Check(
+            label,
+            Result.WARN,
+            f"{free} free at {folder}: letters over {_size(largest)} will wait in inbox/ "
+            f"(up to {_size(max_letter_bytes)} are allowed); free some space or enlarge it",
+        )
+    return _roomy(
+        label,
+        folder,
+        room,
+        "letters will wait in inbox/",
+        "free some space (old letters of done/) or enlarge the share",
+    )
+
+
+def ledger_space_check(folder: Path, room: Room | str) -> Check:
+    """Room on the ledger's disk: without it every flow pauses, since nothing may happen
+    that cannot be recorded."""
+    label = "ledger space"
+    if isinstance(room, str) or room.read_only:
+        return Check(label, Result.FAIL, _unusable(folder, room, "every flow would pause"))
+    free = _size(room.free_bytes)
+    if room.free_bytes < LEDGER_MIN_BYTES:
+        return Check(
+            label,
+            Result.FAIL,
+            f"{free} free at {folder}, {_size(LEDGER_MIN_BYTES)} needed: every flow would "
+            "pause; free some space on that disk",
+        )
+    return _roomy(label, folder, room, "every flow will pause", "free some space on that disk")

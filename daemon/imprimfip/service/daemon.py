@@ -32,6 +32,7 @@ from imprimfip.service.heartbeat import DaemonState, Heartbeat
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.systemd_notify import SystemdNotifier
 from imprimfip.service.tracker import Tracker
+from imprimfip.storage.watch import StorageWatch
 from imprimfip.tracking.alerts import RAISED
 
 log = structlog.get_logger(__name__)
@@ -73,10 +74,16 @@ class Daemon:
         self._client = ImprimFipClient.from_config(config.api)
         # Clients replaced by a reload: requests in flight finish on them; closed at the stop.
         self._retired_clients: list[ImprimFipClient] = []
+        self._storage = StorageWatch()
         self._deliveries = Deliveries(
-            self._ledger, self._client, config.api, config.intake, lambda: self._flows.current
+            self._ledger,
+            self._client,
+            config.api,
+            config.intake,
+            lambda: self._flows.current,
+            storage=self._storage,
         )
-        self._flows = Flows(self._deliveries)
+        self._flows = Flows(self._deliveries, self._storage)
         self._heartbeat = Heartbeat(notifier or SystemdNotifier(), self._state)
         self._tracker: Tracker | None = None
         self._metrics: MetricsServer | None = None
@@ -202,6 +209,7 @@ class Daemon:
             in_flight=self._deliveries.in_flight,
             paused_reason=pause.reason,
             paused_since=pause.since,
+            storage=self._storage.status(),
             unavailable_inboxes=tuple(
                 name for name, available in self._flows.available().items() if not available
             ),
@@ -222,6 +230,10 @@ class Daemon:
             paused=self._deliveries.pause().paused,
             poll_lag_s=lag_seconds(self._tracker.history.next_due() if self._tracker else None),
             alerts=dict(RAISED),
+            storage_faults=[
+                (episode.place.flow or "ledger", str(episode.detail.kind))
+                for episode in self._storage.current()
+            ],
         )
 
 

@@ -5,16 +5,25 @@ letters already claimed go on to the end."""
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 
 from imprimfip.config.model import FlowConfig, IntakeConfig
 from imprimfip.delivery.flow import Flow
 from imprimfip.intake.inbox import Inbox
+from imprimfip.outputs.report_csv import report_path
 from imprimfip.service.deliveries import Deliveries
+from imprimfip.storage import admission
+from imprimfip.storage.episodes import Place
+from imprimfip.storage.watch import StorageWatch
 
 log = structlog.get_logger(__name__)
+
+# How soon a flow paused by a storage fault looks at its inbox again.
+STORAGE_LOOK_S = 1.0
 
 
 @dataclass
@@ -29,8 +38,9 @@ class _Watched:
 class Flows:
     """Every open flow, by name."""
 
-    def __init__(self, deliveries: Deliveries) -> None:
+    def __init__(self, deliveries: Deliveries, storage: StorageWatch) -> None:
         self._deliveries = deliveries
+        self._storage = storage
         self._open: dict[str, _Watched] = {}
 
     @property
@@ -96,9 +106,36 @@ class Flows:
             await asyncio.sleep(0.01)
 
     async def _intake(self, flow: Flow, inbox: Inbox) -> None:
+        """Claim what is ready, while the flow's share and the ledger can take it; a letter
+        not claimed stays in inbox/ (with its marker file, if the flow uses them)."""
+        name = flow.config.name
         while True:
             ready, next_look = inbox.look()
-            for name in ready:
-                await self._deliveries.take(flow, name)
-                inbox.handed_out(name)
+            for entry in ready:
+                if self._storage.claiming_paused(name) or not self._admitted(flow, inbox, entry):
+                    next_look = min(next_look, inbox.now() + STORAGE_LOOK_S)
+                    break
+                if await self._deliveries.take(flow, entry):
+                    inbox.handed_out(entry)
             await inbox.wait(next_look)
+
+    def _admitted(self, flow: Flow, inbox: Inbox, entry: str) -> bool:
+        """Whether the share has room to file `entry` once decided; if not, the flow's
+        share episode starts (or goes on) and the letter waits in inbox/."""
+        refusal = admission.refusal(
+            flow.folders.processing,
+            _size(flow.folders.inbox / entry),
+            unfiled=self._deliveries.in_flight,
+            report_bytes=_size(report_path(flow.config)),
+        )
+        if refusal is None:
+            return True
+        self._storage.failed(Place(flow.config.name), refusal)
+        return False
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0

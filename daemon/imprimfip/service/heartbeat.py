@@ -31,6 +31,7 @@ class DaemonState:
     in_flight: int
     paused_reason: str
     paused_since: datetime | None
+    storage: str
     unavailable_inboxes: tuple[str, ...]
     loops_running: bool
     watchers_alive: bool
@@ -42,6 +43,8 @@ def status_line(state: DaemonState) -> str:
     if state.paused_reason:
         since = f" since {state.paused_since.strftime('%H:%M')}" if state.paused_since else ""
         parts.append(f"paused: {state.paused_reason}{since}")
+    if state.storage:
+        parts.append(state.storage)
     if state.unavailable_inboxes:
         parts.append(f"inbox unavailable: {', '.join(state.unavailable_inboxes)}")
     return ", ".join(parts)
@@ -49,7 +52,8 @@ def status_line(state: DaemonState) -> str:
 
 def healthy(state: DaemonState) -> bool:
     """Ping systemd's watchdog only while intake loops and watchers work: a wedged daemon
-    must be restarted, not kept alive."""
+    must be restarted, not kept alive. A storage fault is not a reason: the daemon waits
+    it out on purpose, and a restart would not mend the disk."""
     return state.loops_running and state.watchers_alive
 
 

@@ -34,6 +34,7 @@ class Reading:
     paused: bool
     poll_lag_s: float
     alerts: dict[tuple[str, str], int]
+    storage_faults: list[tuple[str, str]]
 
 
 class DaemonCollector(Collector):
@@ -97,6 +98,15 @@ class DaemonCollector(Collector):
         for (flow, kind), count in sorted(now.alerts.items()):
             alerts.add_metric([flow, kind], count)
         yield alerts
+        faulty = GaugeMetricFamily(
+            "imprimfip_storage_faulty",
+            "1 while a storage fault lasts, by place (a flow's share, or `ledger` for the "
+            "ledger's disk) and kind (full, read_only, denied, io, vanished, locked).",
+            labels=["place", "kind"],
+        )
+        for place, kind in now.storage_faults:
+            faulty.add_metric([place, kind], 1)
+        yield faulty
 
 
 class MetricsServer:
