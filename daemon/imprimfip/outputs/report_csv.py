@@ -1,10 +1,13 @@
-"""The CSV report of a flow, for staff: opened in a spreadsheet by a double click (issue 6).
+"""The CSV report of a flow, for staff: opened in a spreadsheet by a double click.
 
 UTF-8 with a byte order mark (so Excel reads the accents right), `;` between fields (the
 separator of French spreadsheets), French headers and dates, one row per letter, the latest
 deposit first. The file sits in the flow's root folder and is replaced atomically (written
 beside it, then renamed), so a reader never sees half of it. `Reports` rewrites a flow's
 report when something of it changed, at most once a second.
+
+File names and messages come from anyone who can write to the share: a cell a spreadsheet
+would read as a formula is written as text (OWASP's advice against CSV injection).
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ HEADERS = (
 )
 MIN_INTERVAL_S = 1.0
 REST_FACTOR = 10.0
+# What makes a spreadsheet read a cell as a formula (or hide the character that does).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: str) -> str:
+    """The cell as a spreadsheet shows it without running it: a leading quote when it
+    starts like a formula, which Excel and LibreOffice take as "this is text"."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def report_path(flow: FlowConfig) -> Path:
@@ -50,18 +61,17 @@ def render(lines: Iterable[Line]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
     for line in lines:
-        writer.writerow(
-            (
-                french_date(line.deposited_at) if line.deposited_at else "",
-                line.file,
-                line.internal_ref or "",
-                SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
-                line.status,
-                french_date(line.status_date) if line.status_date else "",
-                line.message,
-                line.reference,
-            )
+        cells = (
+            french_date(line.deposited_at) if line.deposited_at else "",
+            line.file,
+            line.internal_ref or "",
+            SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
+            line.status,
+            french_date(line.status_date) if line.status_date else "",
+            line.message,
+            line.reference,
         )
+        writer.writerow(as_text(cell) for cell in cells)
     return out.getvalue().encode("utf-8-sig")
 
 
