@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from imprimfip.config import load_config
+from imprimfip.intake.mounts import Mount
 from imprimfip.service.checks import (
     FolderProbe,
     Outcome,
@@ -211,10 +212,14 @@ def probe(path: str, **changes: object) -> FolderProbe:
 
 def test_a_ledger_on_a_network_share_fails():
     check = ledger_check(
-        Path("/mnt/nas/state/ledger.sqlite3"), probe("/mnt/nas/state"), True, True, "uid 998"
+        Path("/mnt/nas/state/ledger.sqlite3"),
+        probe("/mnt/nas/state"),
+        Mount("fuse.smbnetfs"),
+        True,
+        "uid 998",
     )
     assert check.outcome is Outcome.FAIL
-    assert "network filesystem" in check.detail
+    assert "fuse.smbnetfs, not known to be a local disk" in check.detail
     assert "/var/lib/imprimfip" in check.detail
 
 

@@ -28,7 +28,7 @@ from imprimfip.errors import (
     ConfigError,
     UnknownFile,
 )
-from imprimfip.intake.mounts import is_network
+from imprimfip.intake.mounts import mount_of
 from imprimfip.service import checks, logs
 from imprimfip.service.checks import Check, Outcome
 from imprimfip.service.exitcodes import ExitCode
@@ -123,9 +123,7 @@ def machine_checks(config: Config) -> list[Check]:
     ledger = config.ledger.path
     folder = checks.probe_folder(ledger.parent)
     file_writable = not ledger.exists() or os.access(ledger, os.R_OK | os.W_OK)
-    found.append(
-        checks.ledger_check(ledger, folder, is_network(folder.nearest), file_writable, user)
-    )
+    found.append(checks.ledger_check(ledger, folder, mount_of(folder.nearest), file_writable, user))
     return found
 
 

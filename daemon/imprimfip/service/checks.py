@@ -1,7 +1,7 @@
 """What `imprimfip check-config` checks on this machine: secrets, flow folders, the ledger.
 
 Each check ends as one `Check`: a name, an outcome and one sentence saying what was found
-and, when it is wrong, what to do. The probes (`probe_folder`, `is_network`) gather plain
+and, when it is wrong, what to do. The probes (`probe_folder`, `mount_of`) gather plain
 data; the judgements below are pure functions of it, so every message is tested without
 building a broken machine. Nothing is created or changed: the checks only look.
 """
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from imprimfip.config import Config, Secret
 from imprimfip.folders import FlowFolders
+from imprimfip.intake.mounts import Mount
 
 MODES = "see systemd/imprimfip.tmpfiles.conf for the owners and modes"
 
@@ -164,15 +165,15 @@ def probe_flow(root: Path) -> list[FolderProbe]:
 
 
 def ledger_check(
-    ledger: Path, folder: FolderProbe, network: bool, file_writable: bool, user: str
+    ledger: Path, folder: FolderProbe, mount: Mount, file_writable: bool, user: str
 ) -> Check:
     """The ledger's folder on a local disk (SQLite's locks and fsync are not safe on a
     share) and writable by this user, as is the ledger itself if it exists."""
-    if network:
+    if not mount.local:
         return Check(
             "ledger",
             Outcome.FAIL,
-            f"{folder.nearest} is on a network filesystem; SQLite needs a local disk: set "
+            f"{folder.nearest} is on {mount.describe()}; SQLite needs a local disk: set "
             "[ledger] path there, e.g. /var/lib/imprimfip/ledger.sqlite3",
         )
     problem = _folder_problem(folder, user)

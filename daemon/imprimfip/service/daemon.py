@@ -21,7 +21,7 @@ from imprimfip.errors import ConfigError, ConfigProblem
 from imprimfip.folders import FlowFolders
 from imprimfip.intake.claim import NotRegular, claim
 from imprimfip.intake.inbox import Inbox
-from imprimfip.intake.mounts import is_network
+from imprimfip.intake.mounts import mount_of
 from imprimfip.ledger import Ledger
 from imprimfip.outputs import notes_fr
 from imprimfip.service import logs
@@ -64,13 +64,14 @@ def prepare_station(config: Config, flow: FlowConfig) -> Station:
 
 
 def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:
-    """Refuse a ledger on a network share: SQLite's locking and fsync are not safe there."""
+    """Refuse a ledger off a local disk: SQLite's locking and fsync are not safe on a share."""
     folder = config.ledger.path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    if is_network(folder, mounts_text):
+    mount = mount_of(folder, mounts_text)
+    if not mount.local:
         problem = ConfigProblem(
             "ledger.path",
-            f"{config.ledger.path} is on a network filesystem; SQLite needs a local disk "
+            f"{config.ledger.path} is on {mount.describe()}; SQLite needs a local disk "
             "there (e.g. /var/lib/imprimfip/ledger.sqlite3)",
         )
         raise ConfigError(str(config.source), [problem])
