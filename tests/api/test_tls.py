@@ -2,84 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from imprimfip.api.auth import tls_context
 from imprimfip.config.model import TlsConfig
 from imprimfip.errors import ApiUnavailable, ConfigError
-
-
-class Authority:
-    """A throw-away certificate authority writing PEM files into a folder."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-        self.cert = (
-            self._builder(name, self.key)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(self.key, hashes.SHA256())
-        )
-        self.bundle = self._write("ca.pem", self.cert)
-
-    def _builder(
-        self, subject: x509.Name, key: ec.EllipticCurvePrivateKey
-    ) -> x509.CertificateBuilder:
-        now = dt.datetime.now(dt.UTC)
-        issuer = subject if not hasattr(self, "cert") else self.cert.subject
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(hours=1))
-        )
-
-    def issue(self, name: str, usage: x509.ObjectIdentifier) -> tuple[Path, Path]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        cert = (
-            self._builder(subject, key)
-            .add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False,
-            )
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-            .sign(self.key, hashes.SHA256())
-        )
-        key_path = self.folder / f"{name}.key"
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return self._write(f"{name}.pem", cert), key_path
-
-    def _write(self, filename: str, cert: x509.Certificate) -> Path:
-        path = self.folder / filename
-        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        return path
-
-
-@pytest.fixture
-def authority(tmp_path: Path) -> Authority:
-    return Authority(tmp_path)
+from tests.fixtures.tls import Authority
 
 
 @pytest.fixture
@@ -88,9 +21,7 @@ async def https_server(authority: Authority) -> AsyncIterator[Callable[..., str]
     runners: list[web.AppRunner] = []
 
     async def start(require_client_cert: bool = False) -> str:
-        cert, key = authority.issue("server", ExtendedKeyUsageOID.SERVER_AUTH)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
+        context = authority.server_context()
         if require_client_cert:
             context.verify_mode = ssl.CERT_REQUIRED
             context.load_verify_locations(authority.bundle)

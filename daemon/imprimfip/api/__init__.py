@@ -1,4 +1,4 @@
-"""The IMPRIM'FIP client (issue 3). Modules, one job each:
+"""The IMPRIM'FIP client. Modules, one job each:
 
 - `client`: `ImprimFipClient` (submit, status, health, find_submission), the call loop;
 - `models`: the requests and answers, written from the spec;
@@ -7,7 +7,8 @@
 - `retry`: what is retried and after how long;
 - `budget`: the subscription's rate budget shared by uploads and polls;
 - `auth`: headers, the OAuth token, the TLS context (the only reader of secrets);
-- `transport`: whether a request body may have left, for `classify`;
+- `transport`: whether a request body may have left, for `classify`; one per route;
+- `proxy`: which forward proxy, if any, a call goes through;
 - `probe`: the internalRefs a lost submission could have received.
 """
 

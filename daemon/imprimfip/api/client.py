@@ -8,9 +8,10 @@ retries only what `retry.retryable` allows. Nothing above this package sees http
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -19,14 +20,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import structlog
 
-from imprimfip.api.auth import Credentials, RequestIds, tls_context
+from imprimfip.api.auth import Credentials, RequestIds
 from imprimfip.api.budget import Budget, Kind
 from imprimfip.api.classify import HttpAnswer, Operation, classify
 from imprimfip.api.models import FileStatusReport, Submission, SubmissionAccepted
 from imprimfip.api.payload import Encoding, multipart
 from imprimfip.api.probe import candidate_refs
+from imprimfip.api.proxy import ProxyRoute, describe_route
 from imprimfip.api.retry import RetryPolicy, next_delay, throttle_wait
-from imprimfip.api.transport import WatchingTransport, watch
+from imprimfip.api.transport import transports, watch
 from imprimfip.config.model import ApiConfig
 from imprimfip.errors import (
     ApiAuthFailed,
@@ -96,6 +98,8 @@ class ImprimFipClient:
         self._clock = clock
         self._jitter = jitter
         self._log = structlog.get_logger()
+        # How each URL called is reached (direct or which proxy), for logs and check-config.
+        self.routes: dict[str, ProxyRoute | None] = {}
 
     @classmethod
     def from_config(
@@ -104,17 +108,28 @@ class ImprimFipClient:
         *,
         budget: Budget | None = None,
         event_hooks: dict[str, list[Callable[..., Any]]] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> ImprimFipClient:
         """A client for `api`; `budget` is shared when several clients use one subscription.
-        `event_hooks` are httpx's (e.g. to observe requests)."""
-        transport = httpx.AsyncHTTPTransport(verify=tls_context(api.tls))
+        `event_hooks` are httpx's (e.g. to observe requests). A proxy comes from `api` or
+        from `environ` (this process's environment by default)."""
+        transport, mounts, routes = transports(api, os.environ if environ is None else environ)
         http = httpx.AsyncClient(
             base_url=api.base_url,
             timeout=httpx.Timeout(api.request_timeout_s, connect=api.connect_timeout_s),
-            transport=WatchingTransport(transport),
+            transport=transport,
+            mounts=mounts,
             event_hooks=event_hooks,
         )
-        return cls(api, http, budget or Budget.from_config(api.budget))
+        client = cls(api, http, budget or Budget.from_config(api.budget))
+        client.routes = routes
+        for url in routes:
+            client._log.info("api.route", url=url, route=client.route(url))
+        return client
+
+    def route(self, url: str) -> str:
+        """How calls to `url` go: directly, or through which proxy (never its password)."""
+        return describe_route(self.routes.get(url))
 
     @property
     def budget(self) -> Budget:

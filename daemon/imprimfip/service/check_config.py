@@ -49,7 +49,7 @@ def _answer(error: ApiError) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _system_fault(name: str, api: ApiConfig, error: ApiError) -> Check:
+def _system_fault(name: str, api: ApiConfig, error: ApiError, route: str) -> Check:
     if isinstance(error, ApiThrottled):
         wait = f"{error.retry_after:.0f} s" if error.retry_after else "a minute"
         what = (
@@ -58,8 +58,9 @@ def _system_fault(name: str, api: ApiConfig, error: ApiError) -> Check:
         )
     elif isinstance(error, ApiUnavailable):
         what = (
-            f"cannot use {api.base_url} ({_answer(error)}): check [api] base_url, DNS, the "
-            "firewall, a proxy, and [api.tls] for a private CA or a client certificate"
+            f"cannot use {api.base_url}, {route} ({_answer(error)}): check [api] base_url, "
+            "DNS, the firewall, the proxy ([api] proxy, or HTTPS_PROXY and NO_PROXY in the "
+            "service's environment), and [api.tls] for a private CA or a client certificate"
         )
     else:
         what = f"unexpected answer from {api.base_url} ({_answer(error)})"
@@ -77,7 +78,7 @@ async def _health(client: ImprimFipClient, api: ApiConfig) -> Check:
         )
         return Check("api health", Outcome.FAIL, f"refused ({_answer(error)}): {fix}")
     except ApiError as error:
-        return _system_fault("api health", api, error)
+        return _system_fault("api health", api, error, client.route(api.base_url))
     return Check("api health", Outcome.OK, f"{api.base_url}/etatSante answers: {message}")
 
 
@@ -96,8 +97,13 @@ async def _credentials(client: ImprimFipClient, api: ApiConfig) -> Check:
             "imprimfip-password), as declared to IMPRIM'FIP",
         )
     except ApiError as error:
-        return _system_fault(name, api, error)
+        return _system_fault(name, api, error, client.route(api.base_url))
     return Check(name, Outcome.OK, f'user "{api.username}" is accepted')
+
+
+def route_checks(client: ImprimFipClient) -> list[Check]:
+    """How each URL is reached: directly, or through which proxy and where it was set."""
+    return [Check("api route", Outcome.OK, f"{url}: {client.route(url)}") for url in client.routes]
 
 
 async def api_checks(api: ApiConfig) -> list[Check]:
@@ -108,10 +114,11 @@ async def api_checks(api: ApiConfig) -> list[Check]:
         problems = "; ".join(problem.message for problem in error.problems)
         return [Check("api", Outcome.FAIL, problems)]
     async with client:
+        routes = route_checks(client)
         health = await _health(client, api)
         if health.outcome is Outcome.FAIL:
-            return [health]
-        return [health, await _credentials(client, api)]
+            return [*routes, health]
+        return [*routes, health, await _credentials(client, api)]
 
 
 def machine_checks(config: Config) -> list[Check]:
