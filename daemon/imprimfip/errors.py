@@ -9,6 +9,8 @@
     │   └── ApiAuthFailed        401, 403, gateway codes 900901, 900902, 900910
     ├── OutcomeUnknown       the request may or may not have been accepted: a person decides
     ├── UnknownFile          a status query names a file the server does not know (404)
+    ├── LedgerDamaged        SQLite finds the ledger file damaged: the sysadmin restores
+    │                        the latest backup (exit 65)
     └── ConfigError          the configuration is wrong: the sysadmin fixes it (exit 78)
 
 Third-party exceptions (httpx, pypdf, sqlite3) are translated into these at the boundary of
@@ -18,6 +20,7 @@ the package that talks to the library; nothing above it sees them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class ImprimfipError(Exception):
@@ -100,3 +103,12 @@ class ConfigError(ImprimfipError):
         self.problems = problems
         lines = [f"{source}: {p.key}: {p.message}" for p in problems]
         super().__init__("\n".join(lines))
+
+
+class LedgerDamaged(ImprimfipError):
+    """SQLite reports the ledger file at `path` damaged (not a database, malformed)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"the ledger {path} is damaged: {detail}")

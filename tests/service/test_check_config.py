@@ -84,7 +84,7 @@ def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
     assert found["api health"][0] == "ok"
     assert found["api route"] == ("ok", f"{sandbox.api_url}: direct, no proxy")
     assert found["api credentials"] == ("ok", 'user "demo" is accepted')
-    assert "All 9 checks passed." in result.stdout
+    assert "All 10 checks passed." in result.stdout
     assert not (tmp_path / "spool").exists()
     assert not (tmp_path / "state").exists()
     assert sandbox.submissions() == []
@@ -104,7 +104,7 @@ def test_a_wrong_password_fails_the_credentials_check_and_is_never_shown(tmp_pat
     assert "HTTP 401" in detail
     assert "username and the password" in detail
     assert canary not in result.stdout + result.stderr
-    assert "1 of 9 checks failed" in result.stdout
+    assert "1 of 10 checks failed" in result.stdout
 
 
 def test_a_wrong_oauth_secret_fails_the_health_check(tmp_path, make_sandbox):

@@ -72,7 +72,9 @@ def test_the_unit_says_what_a_locked_down_notify_service_needs():
     assert seconds(one(unit, "WatchdogSec")) > 0
     assert one(unit, "ExecReload") == "/bin/kill -HUP $MAINPID"
     assert one(unit, "Restart") == "on-failure"
-    assert one(unit, "RestartPreventExitStatus").split() == [str(int(ExitCode.CONFIG))]
+    assert sorted(one(unit, "RestartPreventExitStatus").split()) == sorted(
+        str(int(code)) for code in (ExitCode.CONFIG, ExitCode.LEDGER_DAMAGED)
+    )
     assert seconds(one(unit, "TimeoutStopSec")) > IntakeConfig().shutdown_grace_s
     assert one(unit, "KillMode") == "mixed"
     assert sorted(unit["Service.LoadCredential"]) == [

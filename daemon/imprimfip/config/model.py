@@ -226,6 +226,10 @@ class IntakeConfig(FrozenModel):
 
 class LedgerConfig(FrozenModel):
     path: ConfigPath
+    # A daily copy of the live ledger goes there when set (best on another disk), and the
+    # backup_keep latest are kept.
+    backup_dir: ConfigPath | None = None
+    backup_keep: Annotated[int, Field(ge=1, le=366)] = 7
 
 
 class HorizonDays(FrozenModel):

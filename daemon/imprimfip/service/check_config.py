@@ -29,6 +29,7 @@ from imprimfip.errors import (
     UnknownFile,
 )
 from imprimfip.intake.mounts import mount_of
+from imprimfip.ledger.integrity import quick_check
 from imprimfip.service import checks, logs
 from imprimfip.service.checks import Check, Outcome
 from imprimfip.service.exitcodes import ExitCode
@@ -131,7 +132,31 @@ def machine_checks(config: Config) -> list[Check]:
     folder = checks.probe_folder(ledger.parent)
     file_writable = not ledger.exists() or os.access(ledger, os.R_OK | os.W_OK)
     found.append(checks.ledger_check(ledger, folder, mount_of(folder.nearest), file_writable, user))
+    found.append(_integrity(ledger))
     return found
+
+
+def _integrity(ledger: Path) -> Check:
+    """SQLite's quick_check of the whole ledger file (it reads every page)."""
+    name = "ledger integrity"
+    if not ledger.exists():
+        return Check(name, Outcome.OK, f"{ledger} does not exist yet: it is created at start")
+    try:
+        findings = quick_check(ledger)
+    except OSError as exc:
+        return Check(
+            name,
+            Outcome.FAIL,
+            f"cannot read {ledger} ({exc.strerror}): run this check as the service's user",
+        )
+    if findings:
+        return Check(
+            name,
+            Outcome.FAIL,
+            f"{ledger} is damaged ({'; '.join(findings[:3])}): stop the service and restore "
+            'the latest backup (README, "Back up and restore the ledger")',
+        )
+    return Check(name, Outcome.OK, f"{ledger}: SQLite's quick_check finds nothing wrong")
 
 
 def run(args: argparse.Namespace) -> int:

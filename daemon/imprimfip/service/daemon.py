@@ -23,6 +23,7 @@ from imprimfip.intake.claim import NotRegular, claim
 from imprimfip.intake.inbox import Inbox
 from imprimfip.intake.mounts import mount_of
 from imprimfip.ledger import Ledger
+from imprimfip.ledger.backup import DailyBackups
 from imprimfip.outputs import notes_fr
 from imprimfip.service import logs
 from imprimfip.service.health import Snapshot, healthy, status_line
@@ -61,6 +62,15 @@ def prepare_station(config: Config, flow: FlowConfig) -> Station:
             problem = ConfigProblem(f"{key}.annexes", f"cannot read {path}: {exc.strerror}")
             raise ConfigError(str(config.source), [problem]) from None
     return Station(flow=flow, folders=folders, annexes=tuple(annexes))
+
+
+def _backups(config: Config) -> list[asyncio.Task[None]]:
+    """The daily ledger backups, when `[ledger] backup_dir` asks for them."""
+    ledger = config.ledger
+    if ledger.backup_dir is None:
+        return []
+    backups = DailyBackups(ledger.path, ledger.backup_dir, ledger.backup_keep)
+    return [asyncio.create_task(backups.run(), name="ledger-backups")]
 
 
 def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:
@@ -304,6 +314,7 @@ class Daemon:
             self._background = [
                 asyncio.create_task(self._settle_uncertain(), name="settle-uncertain"),
                 asyncio.create_task(self._heartbeat(), name="heartbeat"),
+                *_backups(self.config),
             ]
             await self._first_look()
             self.notifier.ready(status_line(self._snapshot()))
