@@ -5,9 +5,12 @@ restarted at random and the emulator injects faults; then it settles and is chec
 
 Checks, from the folders, the ledger and the emulator's /_sandbox/submissions: no letter
 lost, none mailed twice, every done/ letter deposited exactly once with its internalRef
-recorded, every uncertain letter reported (held in error/ with its note). The last line is
-a one-line summary; the exit status is 1 if any promise was broken. The test suite runs a
-short version (tests/service/test_chaos.py).
+recorded, every uncertain letter reported (held in error/ with its note). It also measures
+how uncertain letters settle: how many letters were ever uncertain, the status calls the
+emulator answered (finding lost deposits again; tracking polls are not due within a run),
+and the seconds from the end of the faults (the last start) until every letter is settled.
+The last line is a one-line summary; the exit status is 1 if any promise was broken. The
+test suite runs a short version (tests/service/test_chaos.py).
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ class ChaosCounts:
     done_not_deposited_once: int = 0
     done_ref_not_recorded: int = 0
     uncertain_unreported: int = 0
+    ever_uncertain: int = 0
+    status_calls: int = 0
+    status_calls_per_uncertain: float = 0.0
+    settle_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -151,6 +158,9 @@ def _check(root: Path, letters: dict[str, bytes], submissions: list[dict]) -> Ch
     counts.lost = len(wanted - done - error)
     with sqlite3.connect(root / "state" / "ledger.sqlite3") as db:
         rows = db.execute("SELECT state, sha256, internal_ref, final_path FROM letters").fetchall()
+        counts.ever_uncertain = db.execute(
+            "SELECT count(DISTINCT letter_id) FROM transitions WHERE to_state = 'uncertain'"
+        ).fetchone()[0]
     for state, sha, ref, final_path in rows:
         if state == "done":
             counts.done_not_deposited_once += by_sha.get(sha, 0) != 1
@@ -189,15 +199,25 @@ def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
         writer.join(timeout=600)
         httpx.post(f"{handle.base_url}/_sandbox/faults", json={}, timeout=10).raise_for_status()
         daemon = _start(config, logs / "daemon-final.log")
-        deadline = time.monotonic() + settings.settle_timeout_s
+        faults_ended = time.monotonic()
+        deadline = faults_ended + settings.settle_timeout_s
         try:
             while not (_settled(root) or time.monotonic() > deadline):
                 time.sleep(0.2)
+            settle_seconds = time.monotonic() - faults_ended
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)
         submissions = httpx.get(f"{handle.base_url}/_sandbox/submissions", timeout=30).json()
+        stats = httpx.get(f"{handle.base_url}/_sandbox/stats", timeout=30).json()
     counts = _check(root, letters, submissions)
+    counts.status_calls = sum(
+        n for endpoint, n in stats["by_endpoint"].items() if endpoint.endswith("/status")
+    )
+    counts.status_calls_per_uncertain = round(
+        counts.status_calls / max(counts.ever_uncertain, 1), 1
+    )
+    counts.settle_seconds = round(settle_seconds, 1)
     counts.kills = kills
     counts.seconds = round(time.monotonic() - started, 1)
     return counts
@@ -231,7 +251,9 @@ def main() -> int:
     print(
         f"chaos: {counts.saved} letters, {counts.kills} kills, lost {counts.lost}, "
         f"mailed twice {counts.mailed_twice}, uncertain held {counts.uncertain_held}, "
-        f"broken promises {counts.broken}, {counts.seconds} s"
+        f"broken promises {counts.broken}, {counts.ever_uncertain} ever uncertain, "
+        f"{counts.status_calls_per_uncertain} status calls each, settled "
+        f"{counts.settle_seconds} s after the faults, {counts.seconds} s"
     )
     return 1 if counts.broken else 0
 
