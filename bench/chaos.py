@@ -1,5 +1,6 @@
 """Long fault run: letters saved into several flows while the daemon is SIGKILLed and
-restarted at random and the emulator injects faults; then it settles and is checked.
+restarted at random (0.3 to 2 s after each start) and the emulator injects faults; then it
+settles and is checked.
 
     python -m bench.chaos --letters 1000 --kills 100 --seed 1
 
@@ -44,6 +45,9 @@ DEFAULT_FAULTS = {
     "error_500_after_accept": 0.05,
     "latency_s": 0.02,
 }
+
+
+START_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,16 @@ def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
+
+
+def _wait_started(daemon: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the daemon says it started (or died): on a loaded machine its start can take
+    longer than a kill delay, and a daemon killed before it starts tests nothing."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and daemon.poll() is None:
+        if b'"daemon_started"' in log.read_bytes():
+            return
+        time.sleep(0.05)
 
 
 def _settled(root: Path) -> bool:
@@ -191,7 +205,9 @@ def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
         writer = _writer(root, letters, settings.flows, settings.seed)
         kills = 0
         while kills < settings.kills:
-            daemon = _start(config, logs / f"daemon-{kills:04d}.log")
+            log = logs / f"daemon-{kills:04d}.log"
+            daemon = _start(config, log)
+            _wait_started(daemon, log)
             time.sleep(chance.uniform(*settings.kill_after_s))
             daemon.send_signal(signal.SIGKILL)
             daemon.wait(timeout=30)

@@ -21,7 +21,8 @@ status, health or token request is safe to repeat, so the same endings are `ApiU
       DNS, TLS, pool, proxy, bad URL)
     any other exception once the body may have   OutcomeUnknown   ApiUnavailable
       been sent (read/write timeout, read error,
-      connection closed without an answer)
+      connection closed without an answer, the
+      client's own deadline: TimeoutError)
 
 A proxy on the way: one that refuses the connection, answers CONNECT with an error (407
 without the right password, 403, 502) or never answers it fails before any byte of the

@@ -3,6 +3,11 @@
 Every call goes through `_call`: it draws from the rate budget, builds the headers, sends,
 logs, turns the ending into a typed answer or one of the daemon's errors (`classify`), and
 retries only what `retry.retryable` allows. Nothing above this package sees httpx.
+
+Each attempt has a deadline of its own, `request_timeout_s` for the whole exchange (httpx's
+timeouts bound each read or write, not the whole), so a lost deposit can only have been
+received within that much of its start; and the date of every answer is recorded
+(`server_clock`) to read the server's clock when looking for one.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import structlog
 from imprimfip.api.auth import Credentials, RequestIds
 from imprimfip.api.budget import Budget, Kind
 from imprimfip.api.classify import HttpAnswer, Operation, classify
+from imprimfip.api.clock import ClockOffset, ServerClock, answer_dates
 from imprimfip.api.models import FileStatusReport, Submission, SubmissionAccepted
 from imprimfip.api.payload import Encoding, multipart
 from imprimfip.api.probe import candidate_refs
@@ -100,6 +106,7 @@ class ImprimFipClient:
         self._log = structlog.get_logger()
         # How each URL called is reached (direct or which proxy), for logs and check-config.
         self.routes: dict[str, ProxyRoute | None] = {}
+        self.server_clock = ServerClock()
 
     @classmethod
     def from_config(
@@ -206,17 +213,28 @@ class ImprimFipClient:
         sent_until] (aware) was accepted, None if it certainly was not.
 
         `on_behalf_of` is the owner in the internalRef (the username when none was sent).
-        Raises OutcomeUnknown, without any call, when proving it would take more than
+        Raises OutcomeUnknown, without any status call, when proving it would take more than
         `max_calls` status calls: then a person decides.
         """
-        refs = candidate_refs(
-            filename,
-            on_behalf_of,
-            sent_from,
-            sent_until,
-            server_tz=ZoneInfo(self._api.server_timezone),
-            tolerance_s=self._api.server_clock_tolerance_s,
-        )
+
+        def candidates() -> list[str]:
+            offset = self.server_clock.offset() or ClockOffset(
+                0.0, self._api.server_clock_tolerance_s
+            )
+            return candidate_refs(
+                filename,
+                on_behalf_of,
+                sent_from,
+                sent_until,
+                server_tz=ZoneInfo(self._api.server_timezone),
+                offset=offset,
+            )
+
+        if self.server_clock.offset() is None:
+            # One answer dates the server's clock to a second: cheaper than the seconds
+            # the configured tolerance would add.
+            await self.health()
+        refs = candidates()
         if len(refs) > max_calls:
             raise OutcomeUnknown(
                 ApiErrorDetail(
@@ -224,15 +242,19 @@ class ImprimFipClient:
                     f"more than the {max_calls} allowed: check it in IMPRIM'FIP"
                 )
             )
-        for ref in refs:
+        probed: set[str] = set()
+        # Each answer dates the server's clock again: the window is worked out anew after
+        # every call, and what is left of it probed, earliest first.
+        while todo := [ref for ref in candidates() if ref not in probed]:
+            probed.add(todo[0])
             try:
-                report = await self.status(ref)
+                report = await self.status(todo[0])
             except UnknownFile:
                 continue
             if report.filename == filename:
-                self._log.info("api.found_submission", filename=filename, internal_ref=ref)
+                self._log.info("api.found_submission", filename=filename, internal_ref=todo[0])
                 return report
-        self._log.info("api.submission_not_found", filename=filename, probed=len(refs))
+        self._log.info("api.submission_not_found", filename=filename, probed=len(probed))
         return None
 
     async def _call(
@@ -294,12 +316,17 @@ class ImprimFipClient:
         if hooks is not None:
             hooks.before_send()
         started = self._clock()
+        sent_at = time.time()
         try:
-            response = await self._http.send(request)
-        except HTTPX_ERRORS as exc:
+            async with asyncio.timeout(self._api.request_timeout_s):
+                response = await self._http.send(request)
+        except (*HTTPX_ERRORS, TimeoutError) as exc:
+            ending: BaseException = exc
+            if isinstance(exc, TimeoutError):
+                ending = TimeoutError(f"no whole answer within {self._api.request_timeout_s} s")
             error = classify(
                 operation,
-                exc,
+                ending,
                 body_sent=body.may_be_sent,
                 correlation_id=ids.correlation_id,
                 now=datetime.now(UTC),
@@ -307,6 +334,9 @@ class ImprimFipClient:
             raise _failed(log, operation, error, self._clock() - started) from exc
         log = log.bind(status=response.status_code, duration_ms=_ms(self._clock() - started))
         answer = HttpAnswer.of(response)
+        self.server_clock.record(
+            sent_at, time.time(), answer_dates(response.headers.get("date"), answer.body)
+        )
         if response.is_success:
             try:
                 value = parse(answer.body)

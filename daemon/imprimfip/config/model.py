@@ -89,8 +89,8 @@ class ApiConfig(FrozenModel):
     retry_base_s: PositiveSeconds = 1.0
     retry_max_delay_s: PositiveSeconds = 60.0
     retry_deadline_s: PositiveSeconds = 600.0
-    # The server stamps internalRefs with its clock, in this zone (IANA name); the
-    # tolerance widens the seconds probed to find a lost deposit again.
+    # The server stamps internalRefs with its clock, in this zone (IANA name); the clock's
+    # offset is read from its answers, the tolerance stands for it before any answer.
     server_timezone: str = "Europe/Paris"
     server_clock_tolerance_s: Annotated[float, Field(ge=0, le=600)] = 2.0
     # A forward proxy for every call (API and OAuth token), http://[USER@]HOST:PORT; its

@@ -13,6 +13,7 @@ import structlog
 
 from imprimfip import crashpoints
 from imprimfip.api.client import ImprimFipClient
+from imprimfip.api.probe import flight
 from imprimfip.delivery import filer, submission
 from imprimfip.delivery.filer import Station
 from imprimfip.delivery.pause import Pause
@@ -25,6 +26,10 @@ from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
+
+# Recorded with a deposit that became uncertain while this daemon waited for its answer:
+# when the request ended, which bounds the seconds to probe.
+ENDED_AT = "ended_at"
 
 log = structlog.get_logger(__name__)
 
@@ -221,7 +226,11 @@ class Courier:
                     error=str(unknown),
                     correlation_id=unknown.detail.correlation_id,
                 )
-                letter = self.ledger.move(letter.id, LetterState.UNCERTAIN, {"error": str(unknown)})
+                letter = self.ledger.move(
+                    letter.id,
+                    LetterState.UNCERTAIN,
+                    {"error": str(unknown), ENDED_AT: now_iso()},
+                )
                 await self.settle(station, letter)
                 return
             finally:
@@ -278,8 +287,12 @@ class Courier:
         A system fault leaves it uncertain in processing/ for the next attempt.
         """
         assert letter.submit_name is not None and letter.submitting_since is not None
-        since = datetime.fromisoformat(letter.submitting_since)
-        until = min(datetime.now(UTC), since + timedelta(seconds=self._request_timeout_s + 5))
+        since, until = flight(
+            datetime.fromisoformat(letter.submitting_since),
+            self._request_ended(letter.id),
+            self._request_timeout_s,
+            datetime.now(UTC),
+        )
         try:
             found = await self.client.find_submission(
                 letter.submit_name, station.flow.on_behalf_of or self._username, since, until
@@ -312,6 +325,15 @@ class Courier:
         )
         DEPOSITS.labels(station.flow.name, "uncertain").inc()
         self.finish(station, letter)
+
+    def _request_ended(self, letter_id: int) -> datetime | None:
+        """When the deposit's request ended, if this daemon saw it end (not after a stop)."""
+        for step in reversed(self.ledger.transitions(letter_id)):
+            if step["to_state"] == LetterState.UNCERTAIN:
+                detail = step["detail"]
+                ended = detail.get(ENDED_AT) if isinstance(detail, dict) else None
+                return datetime.fromisoformat(ended) if isinstance(ended, str) else None
+        return None
 
     def finish(self, station: Station, letter: Letter) -> None:
         filer.finish(self.ledger, station, letter)
