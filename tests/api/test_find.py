@@ -86,6 +86,20 @@ async def test_a_deposit_that_was_not_accepted_is_not_found(sandbox, open_client
     assert len(probed(sent)) == len(set(probed(sent))) == status_calls(sandbox) <= 3
 
 
+async def test_a_search_cut_short_goes_on_without_asking_again(sandbox, open_client, sent):
+    client = open_client(sandbox.api_url)
+    await client.health()
+    start = datetime.now(UTC) - timedelta(seconds=60)
+    end = start + timedelta(seconds=8)
+    learnt: list[str] = []
+    assert await client.find_submission("x.pdf", "a", start, end, on_absent=learnt.append) is None
+    assert learnt == probed(sent) and len(learnt) >= 9
+    # Resumed knowing the first half: only the rest is asked about.
+    half = learnt[: len(learnt) // 2]
+    assert await client.find_submission("x.pdf", "a", start, end, absent=half) is None
+    assert probed(sent)[len(learnt) :] == learnt[len(half) :]
+
+
 async def test_before_any_answer_one_health_call_dates_the_servers_clock(
     sandbox, open_client, sent
 ):

@@ -9,7 +9,8 @@
 - `auth`: headers, the OAuth token, the TLS context (the only reader of secrets);
 - `transport`: whether a request body may have left, for `classify`; one per route;
 - `proxy`: which forward proxy, if any, a call goes through;
-- `probe`: the internalRefs a lost submission could have received.
+- `probe`: the internalRefs a lost submission could have received;
+- `clock`: the server's clock, read on the dates of its answers.
 """
 
 from imprimfip.api.budget import Budget

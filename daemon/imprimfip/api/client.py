@@ -16,7 +16,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -208,11 +208,15 @@ class ImprimFipClient:
         sent_until: datetime,
         *,
         max_calls: int = DEFAULT_PROBE_CALLS,
+        absent: Collection[str] = frozenset(),
+        on_absent: Callable[[str], None] | None = None,
     ) -> FileStatusReport | None:
         """The report of `filename` if a submission in flight during [sent_from,
         sent_until] (aware) was accepted, None if it certainly was not.
 
         `on_behalf_of` is the owner in the internalRef (the username when none was sent).
+        `absent` are references already known not to exist (an earlier search cut short):
+        they are not asked again; `on_absent` hears of each one found so.
         Raises OutcomeUnknown, without any status call, when proving it would take more than
         `max_calls` status calls: then a person decides.
         """
@@ -234,7 +238,7 @@ class ImprimFipClient:
             # One answer dates the server's clock to a second: cheaper than the seconds
             # the configured tolerance would add.
             await self.health()
-        refs = candidates()
+        refs = [ref for ref in candidates() if ref not in absent]
         if len(refs) > max_calls:
             raise OutcomeUnknown(
                 ApiErrorDetail(
@@ -245,16 +249,23 @@ class ImprimFipClient:
         probed: set[str] = set()
         # Each answer dates the server's clock again: the window is worked out anew after
         # every call, and what is left of it probed, earliest first.
-        while todo := [ref for ref in candidates() if ref not in probed]:
+        while todo := [ref for ref in candidates() if ref not in probed and ref not in absent]:
             probed.add(todo[0])
             try:
                 report = await self.status(todo[0])
             except UnknownFile:
+                if on_absent is not None:
+                    on_absent(todo[0])
                 continue
             if report.filename == filename:
                 self._log.info("api.found_submission", filename=filename, internal_ref=todo[0])
                 return report
-        self._log.info("api.submission_not_found", filename=filename, probed=len(probed))
+        self._log.info(
+            "api.submission_not_found",
+            filename=filename,
+            probed=len(probed),
+            known_absent=len(absent),
+        )
         return None
 
     async def _call(

@@ -21,6 +21,7 @@ from imprimfip.errors import LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.store import now_iso
 from imprimfip.metrics import DEPOSITS, PAUSES, VALIDATION_SECONDS
 from imprimfip.outputs import filing, notes_fr
@@ -293,9 +294,15 @@ class Courier:
             self._request_timeout_s,
             datetime.now(UTC),
         )
+        absent = AbsentRefs(self.ledger)
         try:
             found = await self.client.find_submission(
-                letter.submit_name, station.flow.on_behalf_of or self._username, since, until
+                letter.submit_name,
+                station.flow.on_behalf_of or self._username,
+                since,
+                until,
+                absent=absent.of(letter.id),
+                on_absent=lambda ref: absent.record(letter.id, ref),
             )
         except SystemFault as fault:
             self.pause.trip(fault)

@@ -76,6 +76,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alerts_to_notify ON alerts (next_attempt_at);
     """,
+    # 3: the internalRefs an uncertain deposit was found not to have, so that a search cut
+    # short (a stop, an outage) goes on where it stopped instead of asking again.
+    """
+    CREATE TABLE absent_refs (
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        ref TEXT NOT NULL,
+        PRIMARY KEY (letter_id, ref)
+    ) WITHOUT ROWID;
+    """,
 )
 
 
