@@ -7,7 +7,6 @@ from imprimfip.intake.mounts import (
     WatchMode,
     choose_watch,
     filesystem_type,
-    is_network,
     mount_of,
 )
 
@@ -28,8 +27,8 @@ def test_the_deepest_mount_point_decides():
 
 
 def test_a_samba_share_with_a_space_in_its_mount_point_is_a_network_share():
-    assert is_network(Path("/srv/partage commun/flux/inbox"), MOUNTS)
-    assert not is_network(Path("/var/spool/flux/inbox"), MOUNTS)
+    assert not mount_of(Path("/srv/partage commun/flux/inbox"), MOUNTS).local
+    assert mount_of(Path("/var/spool/flux/inbox"), MOUNTS).local
 
 
 @pytest.mark.parametrize(

@@ -104,11 +104,6 @@ def mount_of(path: Path, mounts_text: str | None = None) -> Mount:
     return Mount(filesystem_type(path, mounts_text))
 
 
-def is_network(path: Path, mounts_text: str | None = None) -> bool:
-    """Whether `path` must be treated as a share: it is not on a known local disk."""
-    return not mount_of(path, mounts_text).local
-
-
 def choose_watch(setting: str, mount: Mount) -> WatchChoice:
     """Events or polling for an inbox on `mount`, given the flow's `watch` setting."""
     if setting != "auto":
