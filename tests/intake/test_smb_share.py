@@ -96,13 +96,15 @@ def test_letters_saved_by_another_machine_are_deposited_and_filed(
         save_on_the_server(inbox, letter_name, data)
     save_on_the_server(inbox, "facture mars.pdf", b"<html>une page web</html>")
 
-    wait_until(
-        lambda: (
-            len(letters_in(server_root / "done")) == len(letters)
-            and (server_root / "error" / "facture mars.pdf.erreur.txt").exists()
-        ),
-        timeout=DEPOSIT_TIMEOUT_S,
-    )
+    def filed() -> bool:
+        """Every letter in done/ with its receipt (written after the move), the refused one
+        in error/ with its note."""
+        done = letters_in(server_root / "done")
+        receipts = [p.with_name(p.name + ".recu.json") for p in done]
+        note = server_root / "error" / "facture mars.pdf.erreur.txt"
+        return len(done) == len(letters) and all(r.exists() for r in receipts) and note.exists()
+
+    wait_until(filed, timeout=DEPOSIT_TIMEOUT_S)
     deposited = {p.name: p for p in letters_in(server_root / "done")}
     assert set(deposited) == set(letters)
     submissions = {s["sha256"]: s for s in sandbox.submissions()}
