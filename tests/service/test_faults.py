@@ -64,9 +64,7 @@ def test_a_lost_answer_is_found_again_and_never_resent(tmp_path, sandbox, start_
     assert daemon.stop() == 0
 
 
-def test_a_500_after_the_deposit_is_found_again_and_never_resent(
-    tmp_path, sandbox, start_daemon
-):
+def test_a_500_after_the_deposit_is_found_again_and_never_resent(tmp_path, sandbox, start_daemon):
     sandbox.set_faults(error_500_after_accept=1.0)
     daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
     flow = tmp_path / "spool" / "courrier"

@@ -62,9 +62,7 @@ def test_a_file_still_written_after_its_claim_is_not_sent_as_is(tmp_path, sandbo
     assert daemon.stop() == 0
 
 
-def test_an_inbox_that_disappears_and_comes_back_is_watched_again(
-    tmp_path, sandbox, start_daemon
-):
+def test_an_inbox_that_disappears_and_comes_back_is_watched_again(tmp_path, sandbox, start_daemon):
     daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
     flow = tmp_path / "spool" / "courrier"
     shutil.rmtree(flow / "inbox")

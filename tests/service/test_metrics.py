@@ -43,8 +43,7 @@ def test_metrics_count_letters_calls_and_inbox_state(tmp_path, sandbox, start_da
         found = samples(url)
         return (
             found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "done")))) == 1
-            and found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "rejected"))))
-            == 1
+            and found.get(("imprimfip_letters", (("flow", "courrier"), ("state", "rejected")))) == 1
         )
 
     wait_until(filed, timeout=30)
