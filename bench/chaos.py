@@ -1,5 +1,6 @@
 """Long fault run: letters saved into several flows while the daemon is SIGKILLed and
-restarted at random and the emulator injects faults; then it settles and is checked.
+restarted at random (0.3 to 2 s after each start) and the emulator injects faults; then it
+settles and is checked.
 
     python -m bench.chaos --letters 1000 --kills 100 --seed 1
     python -m bench.chaos --storage --letters 300 --seed 1     # as root
@@ -12,9 +13,12 @@ the seconds it took to settle after the last fault.
 
 Checks, from the folders, the ledger and the emulator's /_sandbox/submissions: no letter
 lost, none mailed twice, every done/ letter deposited exactly once with its internalRef
-recorded, every uncertain letter reported (held in error/ with its note). The last line is
-a one-line summary; the exit status is 1 if any promise was broken. The test suite runs a
-short version (tests/service/test_chaos.py).
+recorded, every uncertain letter reported (held in error/ with its note). It also measures
+how uncertain letters settle: how many letters were ever uncertain, the status calls the
+emulator answered (finding lost deposits again; tracking polls are not due within a run),
+and the seconds from the end of the faults (the last start) until every letter is settled.
+The last line is a one-line summary; the exit status is 1 if any promise was broken. The
+test suite runs a short version (tests/service/test_chaos.py).
 """
 
 from __future__ import annotations
@@ -86,6 +90,10 @@ class ChaosCounts:
     stuck: int = 0
     temporaries_left: int = 0
     heal_seconds: float | None = None
+    ever_uncertain: int = 0
+    status_calls: int = 0
+    status_calls_per_uncertain: float = 0.0
+    settle_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -127,6 +135,16 @@ def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
+
+
+def _wait_started(daemon: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the daemon says it started (or died): on a loaded machine its start can take
+    longer than a kill delay, and a daemon killed before it starts tests nothing."""
+    wait_until(
+        lambda: daemon.poll() is not None or STARTED in log.read_text(encoding="utf-8"),
+        START_TIMEOUT_S,
+        interval=0.05,
+    )
 
 
 def _settled(root: Path) -> bool:
@@ -179,6 +197,9 @@ def _check(root: Path, letters: dict[str, bytes], submissions: list[dict]) -> Ch
     counts.lost = len(wanted - done - error)
     with sqlite3.connect(root / "state" / "ledger.sqlite3") as db:
         rows = db.execute("SELECT state, sha256, internal_ref, final_path FROM letters").fetchall()
+        counts.ever_uncertain = db.execute(
+            "SELECT count(DISTINCT letter_id) FROM transitions WHERE to_state = 'uncertain'"
+        ).fetchone()[0]
     for state, sha, ref, final_path in rows:
         if state == LetterState.DEPOSITED:
             counts.done_not_deposited_once += by_sha.get(sha, 0) != 1
@@ -235,7 +256,9 @@ def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
         writer = _writer(inboxes, letters, settings.seed)
         kills = 0
         while kills < settings.kills:
-            daemon = _start(config, logs / f"daemon-{kills:04d}.log")
+            log = logs / f"daemon-{kills:04d}.log"
+            daemon = _start(config, log)
+            _wait_started(daemon, log)
             time.sleep(chance.uniform(*settings.kill_after_s))
             daemon.send_signal(signal.SIGKILL)
             daemon.wait(timeout=30)
@@ -243,15 +266,25 @@ def run(settings: ChaosSettings, root: Path) -> ChaosCounts:
         writer.join(timeout=600)
         httpx.post(f"{handle.base_url}/_sandbox/faults", json={}, timeout=10).raise_for_status()
         daemon = _start(config, logs / "daemon-final.log")
-        deadline = time.monotonic() + settings.settle_timeout_s
+        faults_ended = time.monotonic()
+        deadline = faults_ended + settings.settle_timeout_s
         try:
             while not (_settled(root) or time.monotonic() > deadline):
                 time.sleep(0.2)
+            settle_seconds = time.monotonic() - faults_ended
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=60)
         submissions = httpx.get(f"{handle.base_url}/_sandbox/submissions", timeout=30).json()
+        stats = httpx.get(f"{handle.base_url}/_sandbox/stats", timeout=30).json()
     counts = _check(root, letters, submissions)
+    counts.status_calls = sum(
+        n for endpoint, n in stats["by_endpoint"].items() if endpoint.endswith("/status")
+    )
+    counts.status_calls_per_uncertain = round(
+        counts.status_calls / max(counts.ever_uncertain, 1), 1
+    )
+    counts.settle_seconds = round(settle_seconds, 1)
     counts.kills = kills
     counts.seconds = round(time.monotonic() - started, 1)
     return counts
@@ -337,7 +370,9 @@ def main() -> int:
         f"{counts.storage_faults} storage faults, stuck {counts.stuck}, temporaries left "
         f"{counts.temporaries_left}, healed in {counts.heal_seconds} s, "
         if args.storage
-        else f"{counts.kills} kills, "
+        else f"{counts.kills} kills, {counts.ever_uncertain} ever uncertain, "
+        f"{counts.status_calls_per_uncertain} status calls each, settled "
+        f"{counts.settle_seconds} s after the faults, "
     )
     print(
         f"chaos: {counts.saved} letters, {storage}lost {counts.lost}, "

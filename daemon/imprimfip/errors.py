@@ -19,6 +19,8 @@ faults and system faults are different').
     │   ├── ForbiddenMove        a move the life of a letter forbids: a bug of the daemon
     │   ├── UnknownField         a letter has no such field: a bug of the daemon
     │   └── LedgerTooNew         written by a newer imprimfip: the sysadmin upgrades or restores
+    ├── LedgerDamaged        SQLite finds the ledger file damaged: the sysadmin restores
+    │                        the latest backup (exit 65)
     └── ConfigError          the configuration is wrong: the sysadmin fixes it (exit 78)
 
 Third-party exceptions (httpx, pypdf, sqlite3) are translated into these at the boundary of
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 
 class ImprimfipError(Exception):
@@ -166,3 +169,12 @@ class ConfigError(ImprimfipError):
         self.problems = problems
         lines = [f"{source}: {p.key}: {p.message}" for p in problems]
         super().__init__("\n".join(lines))
+
+
+class LedgerDamaged(ImprimfipError):
+    """SQLite reports the ledger file at `path` damaged (not a database, malformed)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"the ledger {path} is damaged: {detail}")

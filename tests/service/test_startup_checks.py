@@ -24,7 +24,7 @@ def test_a_ledger_on_a_network_share_is_refused(tmp_path, monkeypatch):
         check_ledger_location(config, mounts)
     [problem] = caught.value.problems
     assert problem.key == "ledger.path"
-    assert "network filesystem" in problem.message
+    assert "cifs, not known to be a local disk" in problem.message
     check_ledger_location(config, f"/dev/vda {tmp_path} ext4 rw 0 0\n")
 
 

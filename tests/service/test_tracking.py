@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import httpx
 
 from imprimfip.exitcodes import ExitCode
 from imprimfip.outputs.report_csv import FILE_NAME
-from tests.fixtures.daemon import write_config
+from tests.fixtures.daemon import events, write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
@@ -114,15 +113,6 @@ def history(folder: Path) -> dict[tuple[int, str], list[str]]:
         folder, "SELECT letter_id, reference, status FROM status_history ORDER BY id"
     ):
         found.setdefault((letter_id, reference), []).append(status)
-    return found
-
-
-def events(log: str, name: str) -> list[dict]:
-    found = []
-    for line in log.splitlines():
-        body = re.sub(r"^<\d>", "", line)
-        if body.startswith("{") and f'"event": "{name}"' in body:
-            found.append(json.loads(body))
     return found
 
 

@@ -55,6 +55,16 @@ def test_no_free_entries_means_waiting_unless_the_filesystem_counts_none():
     assert admit(uncounted, 1000).admitted
 
 
+def test_a_filesystem_that_reports_no_space_at_all_is_not_judged_on_space():
+    """smbnetfs (a FUSE SMB client) answers statvfs with zero blocks, zero free: its
+    shares have room all the same, and a full one says so when written to."""
+    stats = os.statvfs_result((4096, 4096, 0, 0, 0, 0, 0, 0, os.ST_NOSUID, 255))
+    unreported = Room.of(stats)
+    assert not unreported.counts_space
+    assert admit(unreported, 1000).admitted
+    assert Room.of(os.statvfs_result((4096, 4096, 9, 0, 0, 9, 0, 0, 0, 255))).counts_space
+
+
 def test_a_refusal_is_a_full_share(tmp_path):
     detail = low_space(tmp_path)
     assert (detail.kind, detail.path, detail.code) == (StorageKind.FULL, str(tmp_path), "LOW_SPACE")

@@ -73,12 +73,15 @@ def test_the_unit_says_what_a_locked_down_notify_service_needs():
     assert seconds(one(unit, "WatchdogSec")) > 0
     assert one(unit, "ExecReload") == "/bin/kill -HUP $MAINPID"
     assert one(unit, "Restart") == "on-failure"
-    assert one(unit, "RestartPreventExitStatus").split() == [str(int(ExitCode.CONFIG))]
+    assert sorted(one(unit, "RestartPreventExitStatus").split()) == sorted(
+        str(int(code)) for code in (ExitCode.CONFIG, ExitCode.LEDGER_DAMAGED)
+    )
     assert seconds(one(unit, "TimeoutStopSec")) > IntakeConfig().shutdown_grace_s
     assert one(unit, "KillMode") == "mixed"
     assert sorted(unit["Service.LoadCredential"]) == [
         "imprimfip-oauth-secret",
         "imprimfip-password",
+        "imprimfip-proxy-password",
     ]
     assert one(unit, "ProtectSystem") == "strict"
     assert one(unit, "ReadWritePaths").split() == ["/srv/imprimfip", "/var/lib/imprimfip"]
@@ -107,6 +110,8 @@ def test_the_credential_names_of_the_unit_are_those_the_config_reads(tmp_path, m
     config = tmp_path / "imprimfip.toml"
     config.write_text(
         '[api]\nusername = "demo"\npassword = { credential = "imprimfip-password" }\n'
+        'proxy = "http://imprimfip@proxy.example:3128"\n'
+        'proxy_password = { credential = "imprimfip-proxy-password" }\n'
         '[api.oauth]\ntoken_url = "https://gateway.example/token"\nclient_id = "c"\n'
         'client_secret = { credential = "imprimfip-oauth-secret" }\n'
         '[[flows]]\nname = "courrier"\nroot = "/srv/imprimfip/courrier"\n',
@@ -116,6 +121,8 @@ def test_the_credential_names_of_the_unit_are_those_the_config_reads(tmp_path, m
     assert api.password.reveal() == "value of imprimfip-password"
     assert api.oauth is not None
     assert api.oauth.client_secret.reveal() == "value of imprimfip-oauth-secret"
+    assert api.proxy_password is not None
+    assert api.proxy_password.reveal() == "value of imprimfip-proxy-password"
 
 
 @needs_analyze

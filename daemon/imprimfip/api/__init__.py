@@ -8,8 +8,10 @@
 - `backoff`: waiting after a fault: a call retried, every call or every sender paused;
 - `budget`: the subscription's rate budget shared by uploads and polls;
 - `auth`: headers, the OAuth token, the TLS context (the only reader of secrets);
-- `transport`: whether a request body may have left, for `classify`;
-- `probe`: the internalRefs a lost submission could have received.
+- `transport`: whether a request body may have left, for `classify`; one per route;
+- `proxy`: which forward proxy, if any, a call goes through;
+- `probe`: the internalRefs a lost submission could have received;
+- `clock`: the server's clock, read on the dates of its answers.
 """
 
 from imprimfip.api.budget import Budget

@@ -23,7 +23,12 @@ the same endings are `ApiUnavailable`.
       DNS, TLS, pool, proxy, bad URL)
     any other exception once the body may have   OutcomeUnknown   ApiUnavailable
       been sent (read/write timeout, read error,
-      connection closed without an answer)
+      connection closed without an answer, the
+      client's own deadline: TimeoutError)
+
+A proxy on the way: one that refuses the connection, answers CONNECT with an error (407
+without the right password, 403, 502) or never answers it fails before any byte of the
+body left (the transport's body watch says so), so the letter waits: ApiUnavailable.
 """
 
 from __future__ import annotations

@@ -3,14 +3,20 @@
 Every call goes through `_call`: it draws from the rate budget, builds the headers, sends,
 logs, turns the ending into a typed answer or one of the daemon's errors (`classify`), and
 retries only what `backoff.retryable` allows. Nothing above this package sees httpx.
+
+Each attempt has a deadline of its own, `request_timeout_s` for the whole exchange (httpx's
+timeouts bound each read or write, not the whole), so a lost deposit can only have been
+received within that much of its start; and the date of every answer is recorded
+(`server_clock`) to read the server's clock when looking for one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -20,14 +26,16 @@ import httpx
 import structlog
 
 from imprimfip import notes_fr
-from imprimfip.api.auth import Credentials, RequestIds, tls_context
+from imprimfip.api.auth import Credentials, RequestIds
 from imprimfip.api.backoff import RetryPolicy, next_delay, throttle_wait
 from imprimfip.api.budget import Budget, Kind
 from imprimfip.api.classify import HttpAnswer, Operation, classify
+from imprimfip.api.clock import ClockOffset, ServerClock, answer_dates
 from imprimfip.api.models import FileStatusReport, Submission, SubmissionAccepted
 from imprimfip.api.payload import Encoding, multipart
 from imprimfip.api.probe import candidate_refs
-from imprimfip.api.transport import WatchingTransport, watch
+from imprimfip.api.proxy import ProxyRoute, describe_route
+from imprimfip.api.transport import transports, watch
 from imprimfip.config.model import ApiConfig
 from imprimfip.errors import (
     ApiAuthFailed,
@@ -94,6 +102,9 @@ class ImprimFipClient:
         self._clock = clock
         self._jitter = jitter
         self._log = structlog.get_logger()
+        # How each URL called is reached (direct or which proxy), for logs and check-config.
+        self.routes: dict[str, ProxyRoute | None] = {}
+        self.server_clock = ServerClock()
 
     @classmethod
     def from_config(
@@ -102,17 +113,28 @@ class ImprimFipClient:
         *,
         budget: Budget | None = None,
         event_hooks: dict[str, list[Callable[..., Any]]] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> ImprimFipClient:
         """A client for `api`; `budget` is shared when several clients use one subscription.
-        `event_hooks` are httpx's (e.g. to observe requests)."""
-        transport = httpx.AsyncHTTPTransport(verify=tls_context(api.tls))
+        `event_hooks` are httpx's (e.g. to observe requests). A proxy comes from `api` or
+        from `environ` (this process's environment by default)."""
+        transport, mounts, routes = transports(api, os.environ if environ is None else environ)
         http = httpx.AsyncClient(
             base_url=api.base_url,
             timeout=httpx.Timeout(api.request_timeout_s, connect=api.connect_timeout_s),
-            transport=WatchingTransport(transport),
+            transport=transport,
+            mounts=mounts,
             event_hooks=event_hooks,
         )
-        return cls(api, http, budget or Budget.from_config(api.budget))
+        client = cls(api, http, budget or Budget.from_config(api.budget))
+        client.routes = routes
+        for url in routes:
+            client._log.info("api.route", url=url, route=client.route(url))
+        return client
+
+    def route(self, url: str) -> str:
+        """How calls to `url` go: directly, or through which proxy (never its password)."""
+        return describe_route(self.routes.get(url))
 
     @property
     def budget(self) -> Budget:
@@ -184,22 +206,37 @@ class ImprimFipClient:
         sent_until: datetime,
         *,
         max_calls: int = DEFAULT_PROBE_CALLS,
+        absent: Collection[str] = frozenset(),
+        on_absent: Callable[[str], None] | None = None,
     ) -> FileStatusReport | None:
         """The report of `filename` if a submission in flight during [sent_from,
         sent_until] (aware) was accepted, None if it certainly was not.
 
         `on_behalf_of` is the owner in the internalRef (the username when none was sent).
-        Raises OutcomeUnknown, without any call, when proving it would take more than
+        `absent` are references already known not to exist (an earlier search cut short):
+        they are not asked again; `on_absent` hears of each one found so.
+        Raises OutcomeUnknown, without any status call, when proving it would take more than
         `max_calls` status calls: then a person decides.
         """
-        refs = candidate_refs(
-            filename,
-            on_behalf_of,
-            sent_from,
-            sent_until,
-            server_tz=ZoneInfo(self._api.server_timezone),
-            tolerance_s=self._api.server_clock_tolerance_s,
-        )
+
+        def candidates() -> list[str]:
+            offset = self.server_clock.offset() or ClockOffset(
+                0.0, self._api.server_clock_tolerance_s
+            )
+            return candidate_refs(
+                filename,
+                on_behalf_of,
+                sent_from,
+                sent_until,
+                server_tz=ZoneInfo(self._api.server_timezone),
+                offset=offset,
+            )
+
+        if self.server_clock.offset() is None:
+            # One answer dates the server's clock to a second: cheaper than the seconds
+            # the configured tolerance would add.
+            await self.health()
+        refs = [ref for ref in candidates() if ref not in absent]
         if len(refs) > max_calls:
             raise OutcomeUnknown(
                 ApiErrorDetail(
@@ -207,15 +244,26 @@ class ImprimFipClient:
                     f"more than the {max_calls} allowed: check it in IMPRIM'FIP"
                 )
             )
-        for ref in refs:
+        probed: set[str] = set()
+        # Each answer dates the server's clock again: the window is worked out anew after
+        # every call, and what is left of it probed, earliest first.
+        while todo := [ref for ref in candidates() if ref not in probed and ref not in absent]:
+            probed.add(todo[0])
             try:
-                report = await self.status(ref)
+                report = await self.status(todo[0])
             except UnknownFile:
+                if on_absent is not None:
+                    on_absent(todo[0])
                 continue
             if report.filename == filename:
-                self._log.info("api.found_submission", filename=filename, internal_ref=ref)
+                self._log.info("api.found_submission", filename=filename, internal_ref=todo[0])
                 return report
-        self._log.info("api.submission_not_found", filename=filename, probed=len(refs))
+        self._log.info(
+            "api.submission_not_found",
+            filename=filename,
+            probed=len(probed),
+            known_absent=len(absent),
+        )
         return None
 
     async def _call(
@@ -277,12 +325,17 @@ class ImprimFipClient:
         if hooks is not None:
             hooks.before_send()
         started = self._clock()
+        sent_at = time.time()
         try:
-            response = await self._http.send(request)
-        except HTTPX_ERRORS as exc:
+            async with asyncio.timeout(self._api.request_timeout_s):
+                response = await self._http.send(request)
+        except (*HTTPX_ERRORS, TimeoutError) as exc:
+            ending: BaseException = exc
+            if isinstance(exc, TimeoutError):
+                ending = TimeoutError(f"no whole answer within {self._api.request_timeout_s} s")
             error = classify(
                 operation,
-                exc,
+                ending,
                 body_sent=body.may_be_sent,
                 correlation_id=ids.correlation_id,
                 now=datetime.now(UTC),
@@ -290,6 +343,9 @@ class ImprimFipClient:
             raise _failed(log, operation, error, self._clock() - started) from exc
         log = log.bind(status=response.status_code, duration_ms=_ms(self._clock() - started))
         answer = HttpAnswer.of(response)
+        self.server_clock.record(
+            sent_at, time.time(), answer_dates(response.headers.get("date"), answer.body)
+        )
         if response.is_success:
             try:
                 value = parse(answer.body)

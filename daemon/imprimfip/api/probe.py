@@ -5,9 +5,13 @@ The API has no idempotency key: when a submission's answer is lost, the only way
 whether it was accepted is to ask the status of every reference the server could have given
 it. The server builds `<stem>_<MMddyyyyHHmmss>@<onBehalfOf>.pdf` from its local clock at
 reception, and when that second is already taken for the same stem and owner it takes the
-next free second. So the candidates are every second from just before the request left to
-a few seconds after it ended, read on the server's clock. Sending each letter under a file
-name of its own keeps the probe unambiguous and short.
+next free second. So the candidates are every second during which the request was on its
+way, read on the server's clock, and one more. Each costs a status call, so the window is
+bounded by what is known: the request left after the ledger said "submitting", it ended
+when its answer failed (when that is recorded) and at the latest at its own deadline (the
+client gives up a request after `request_timeout_s`), and the server's clock is ours plus
+an offset measured on its answers (see `clock.py`). Sending each letter under a file name
+of its own keeps the probe unambiguous.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, tzinfo
 
-# The server may stamp the second before ours began (clocks are not in step to the
-# millisecond) and, when seconds are taken, a few after the request ended.
-BEFORE_S = 1.0
-AFTER_S = 3.0
+from imprimfip.api.clock import ClockOffset
+
+# A second already taken for the same name and owner makes the server use the next one.
+AFTER_S = 1.0
 
 
 def ref_stem(filename: str) -> str:
@@ -31,6 +35,18 @@ def internal_ref(filename: str, on_behalf_of: str, moment: datetime) -> str:
     return f"{ref_stem(filename)}_{moment.strftime('%m%d%Y%H%M%S')}@{on_behalf_of}.pdf"
 
 
+def flight(
+    since: datetime, ended: datetime | None, deadline_s: float, now: datetime
+) -> tuple[datetime, datetime]:
+    """When a request of unknown outcome may have reached the server (our clock): from
+    `since` (recorded before it left) to its end if known, else to its own deadline, and
+    never after `now`."""
+    latest = since + timedelta(seconds=deadline_s)
+    if ended is not None:
+        latest = min(latest, ended)
+    return since, max(since, min(latest, now))
+
+
 def candidate_refs(
     filename: str,
     on_behalf_of: str,
@@ -38,20 +54,18 @@ def candidate_refs(
     sent_until: datetime,
     *,
     server_tz: tzinfo,
-    tolerance_s: float = 0.0,
+    offset: ClockOffset,
 ) -> list[str]:
     """Every reference, earliest first, for a request in flight during [sent_from,
-    sent_until] (aware datetimes), widened by BEFORE_S and AFTER_S and by `tolerance_s`
-    on both sides for a server clock that is not in step with ours. No reference twice,
-    even when a daylight-saving change repeats an hour."""
+    sent_until] (aware, our clock): those instants on the server's clock (ours plus
+    `offset`, within its error), and AFTER_S more. No reference twice, even when a
+    daylight-saving change repeats an hour."""
     if sent_from.tzinfo is None or sent_until.tzinfo is None:
         raise ValueError("sent_from and sent_until must be timezone-aware")
     if sent_until < sent_from:
         raise ValueError("sent_until is before sent_from")
-    start = sent_from - timedelta(seconds=BEFORE_S + tolerance_s)
-    end = sent_until + timedelta(seconds=AFTER_S + tolerance_s)
-    first = math.floor(start.timestamp())
-    last = math.ceil(end.timestamp())
+    first = math.floor(sent_from.timestamp() + offset.lowest)
+    last = math.floor(sent_until.timestamp() + offset.highest + AFTER_S)
     refs: dict[str, None] = {}
     for second in range(first, last + 1):
         moment = datetime.fromtimestamp(second, server_tz)

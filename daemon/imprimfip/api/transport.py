@@ -6,13 +6,20 @@ after cannot, since the server may have accepted it. httpx does not say which, s
 transport is wrapped: each request carries a `BodyWatch` in its extensions, and the wrapper
 marks it when the body starts to be handed to the network. A request the wrapper never saw
 counts as possibly sent: the safe side.
+
+`transports` builds them for a config: one for the API and, when the OAuth token URL is
+reached another way (a proxy for one and not the other), one for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import httpx
+
+from imprimfip.api.auth import tls_context
+from imprimfip.api.proxy import ProxyRoute, proxy_for
+from imprimfip.config.model import ApiConfig
 
 WATCH = "imprimfip.body_watch"
 
@@ -66,3 +73,32 @@ def watch(request: httpx.Request) -> BodyWatch:
     body_watch = BodyWatch()
     request.extensions = {**request.extensions, WATCH: body_watch}
     return body_watch
+
+
+def _origin_pattern(url: str) -> str:
+    """httpx's mount key for the scheme, host and port of `url`."""
+    parsed = httpx.URL(url)
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    port = f":{parsed.port}" if parsed.port is not None else ""
+    return f"{parsed.scheme}://{host}{port}"
+
+
+def _transport(api: ApiConfig, route: ProxyRoute | None) -> WatchingTransport:
+    proxy = route.httpx_proxy() if route is not None else None
+    return WatchingTransport(httpx.AsyncHTTPTransport(verify=tls_context(api.tls), proxy=proxy))
+
+
+def transports(
+    api: ApiConfig, environ: Mapping[str, str]
+) -> tuple[WatchingTransport, dict[str, httpx.AsyncBaseTransport], dict[str, ProxyRoute | None]]:
+    """The API's transport, httpx mounts for the token URL if it needs another route, and
+    the route of each URL called (the API's base URL, the token URL), for the log."""
+    routes = {api.base_url: proxy_for(api.base_url, api, environ)}
+    main = _transport(api, routes[api.base_url])
+    mounts: dict[str, httpx.AsyncBaseTransport] = {}
+    if api.oauth is not None:
+        token_url = api.oauth.token_url
+        routes[token_url] = proxy_for(token_url, api, environ)
+        if routes[token_url] != routes[api.base_url]:
+            mounts[_origin_pattern(token_url)] = _transport(api, routes[token_url])
+    return main, mounts, routes

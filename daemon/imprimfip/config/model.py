@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
@@ -90,10 +91,14 @@ class ApiConfig(FrozenModel):
     retry_base_s: PositiveSeconds = 1.0
     retry_max_delay_s: PositiveSeconds = 60.0
     retry_deadline_s: PositiveSeconds = 600.0
-    # The server stamps internalRefs with its clock, in this zone (IANA name); the
-    # tolerance widens the seconds probed to find a lost deposit again.
+    # The server stamps internalRefs with its clock, in this zone (IANA name); the clock's
+    # offset is read from its answers, the tolerance stands for it before any answer.
     server_timezone: str = "Europe/Paris"
     server_clock_tolerance_s: Annotated[float, Field(ge=0, le=600)] = 2.0
+    # A forward proxy for every call (API and OAuth token), http://[USER@]HOST:PORT; its
+    # password is a secret. Unset: HTTPS_PROXY / NO_PROXY from the environment.
+    proxy: str | None = None
+    proxy_password: SecretValue | None = None
     oauth: OAuthConfig | None = None
     tls: TlsConfig = TlsConfig()
     budget: BudgetConfig = BudgetConfig()
@@ -104,6 +109,38 @@ class ApiConfig(FrozenModel):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("expected an http:// or https:// URL, e.g. https://host/api/v1")
         return value.rstrip("/")
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            port, parts = None, urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+            raise ValueError(
+                "expected the proxy as http://HOST:PORT (or http://USER@HOST:PORT), "
+                "e.g. http://proxy.mairie.example:3128"
+            )
+        if parts.password is not None:
+            raise ValueError(
+                "the proxy's password must not be written in clear in the config file: "
+                "remove it from the URL and give it as proxy_password = "
+                '{ credential = "imprimfip-proxy-password" } (or env, or file)'
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _proxy_user(self) -> ApiConfig:
+        if self.proxy_password is not None and not urlsplit(self.proxy or "").username:
+            raise ValueError(
+                "proxy_password is set but [api] proxy names no user: write it as "
+                "http://USER@HOST:PORT"
+            )
+        return self
 
     @field_validator("server_timezone")
     @classmethod
@@ -199,6 +236,10 @@ class IntakeConfig(FrozenModel):
 
 class LedgerConfig(FrozenModel):
     path: ConfigPath
+    # A daily copy of the live ledger goes there when set (best on another disk), and the
+    # backup_keep latest are kept.
+    backup_dir: ConfigPath | None = None
+    backup_keep: Annotated[int, Field(ge=1, le=366)] = 7
 
 
 class HorizonDays(FrozenModel):

@@ -14,12 +14,14 @@ import structlog
 from imprimfip import crashpoints, notes_fr
 from imprimfip.api.backoff import Pause
 from imprimfip.api.client import ImprimFipClient
+from imprimfip.api.probe import flight
 from imprimfip.delivery import filing, submission
 from imprimfip.delivery.flow import Flow
 from imprimfip.errors import LedgerFault, LetterRejected, OutcomeUnknown, SystemFault
 from imprimfip.intake import sidecar
 from imprimfip.intake.claim import Claimed, changed_since_claim
 from imprimfip.ledger import Ledger, Letter, LetterState
+from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.store import moment, now_iso
 from imprimfip.metrics import LETTERS_DECIDED, PAUSES, VALIDATION_SECONDS
 from imprimfip.storage.episodes import LEDGER
@@ -27,11 +29,11 @@ from imprimfip.storage.watch import StorageWatch
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
 
-log = structlog.get_logger(__name__)
+# Recorded with a deposit that became uncertain while this daemon waited for its answer:
+# when the request ended, which bounds the seconds to probe.
+ENDED_AT = "ended_at"
 
-# How long after its timeout fired here a request may still reach IMPRIM'FIP (the last bytes
-# on the wire, the server's own stamp): the search for a lost deposit looks that much later.
-LATE_ARRIVAL_S = 5.0
+log = structlog.get_logger(__name__)
 
 
 def letter_log(flow: Flow, letter: Letter) -> structlog.stdlib.BoundLogger:
@@ -233,7 +235,11 @@ class Courier:
                     error=str(unknown),
                     correlation_id=unknown.detail.correlation_id,
                 )
-                letter = self.ledger.move(letter.id, LetterState.UNCERTAIN, {"error": str(unknown)})
+                letter = self.ledger.move(
+                    letter.id,
+                    LetterState.UNCERTAIN,
+                    {"error": str(unknown), ENDED_AT: now_iso()},
+                )
                 await self.settle(flow, letter)
                 return
             finally:
@@ -298,12 +304,21 @@ class Courier:
         A system fault leaves it uncertain in processing/ for the next attempt.
         """
         assert letter.submit_name is not None and letter.submitting_since is not None
-        since = moment(letter.submitting_since)
-        in_flight = timedelta(seconds=self._request_timeout_s + LATE_ARRIVAL_S)
-        until = min(datetime.now(UTC), since + in_flight)
+        since, until = flight(
+            moment(letter.submitting_since),
+            self._request_ended(letter.id),
+            self._request_timeout_s,
+            datetime.now(UTC),
+        )
+        absent = AbsentRefs(self.ledger)
         try:
             found = await self.client.find_submission(
-                letter.submit_name, flow.config.on_behalf_of or self._username, since, until
+                letter.submit_name,
+                flow.config.on_behalf_of or self._username,
+                since,
+                until,
+                absent=absent.of(letter.id),
+                on_absent=lambda ref: absent.record(letter.id, ref),
             )
         except SystemFault as fault:
             self.pause.trip(fault)
@@ -329,6 +344,15 @@ class Courier:
         )
         LETTERS_DECIDED.labels(flow.config.name, LetterState.UNCERTAIN).inc()
         self.file(flow, letter)
+
+    def _request_ended(self, letter_id: int) -> datetime | None:
+        """When the deposit's request ended, if this daemon saw it end (not after a stop)."""
+        for step in reversed(self.ledger.transitions(letter_id)):
+            if step["to_state"] == LetterState.UNCERTAIN:
+                detail = step["detail"]
+                ended = detail.get(ENDED_AT) if isinstance(detail, dict) else None
+                return datetime.fromisoformat(ended) if isinstance(ended, str) else None
+        return None
 
     def file(self, flow: Flow, letter: Letter) -> None:
         """Put a decided letter where the ledger says (done/ or error/), with its receipt

@@ -20,7 +20,7 @@ from watchdog.observers import Observer
 
 from imprimfip.config.model import FlowConfig
 from imprimfip.folders import FlowFolders
-from imprimfip.intake.mounts import is_network
+from imprimfip.intake.mounts import WatchMode, choose_watch, mount_of
 from imprimfip.intake.names import is_candidate, matches, safe_name
 from imprimfip.intake.readiness import Look, Watch, assess
 
@@ -66,13 +66,19 @@ class Inbox:
         self.watcher_restarts = 0
         self.looks = 0
         self.waiting = 0
-        self.polling = flow.watch == "polling" or (
-            flow.watch == "auto" and is_network(folders.inbox)
-        )
+        self.watch = choose_watch(flow.watch, mount_of(folders.inbox))
+        self.polling = self.watch.mode is WatchMode.POLLING
 
     def start(self) -> None:
         """Start native events for a local inbox (polling inboxes need no thread)."""
         self._loop = asyncio.get_running_loop()
+        log.info(
+            "inbox_watch",
+            flow=self.flow.name,
+            mode=str(self.watch.mode),
+            reason=self.watch.reason,
+            every_s=self._poll_seconds if self.polling else self._rescan_seconds,
+        )
         if not self.polling:
             self._start_observer()
 

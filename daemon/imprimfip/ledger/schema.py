@@ -87,6 +87,15 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE transitions SET from_state = 'deposited' WHERE from_state = 'done';
     UPDATE transitions SET to_state = 'deposited' WHERE to_state = 'done';
     """,
+    # 4: the internalRefs an uncertain deposit was found not to have, so that a search cut
+    # short (a stop, an outage) goes on where it stopped instead of asking again.
+    """
+    CREATE TABLE absent_refs (
+        letter_id INTEGER NOT NULL REFERENCES letters (id),
+        ref TEXT NOT NULL,
+        PRIMARY KEY (letter_id, ref)
+    ) WITHOUT ROWID;
+    """,
 )
 
 

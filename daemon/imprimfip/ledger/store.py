@@ -12,6 +12,7 @@ from pathlib import Path
 
 from imprimfip import crashpoints
 from imprimfip.errors import ForbiddenMove, UnknownField, UnknownLetter
+from imprimfip.ledger.integrity import damaged, is_damage, probe
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
 from imprimfip.storage.classify import ledger_fault
@@ -61,17 +62,25 @@ class Ledger:
     """Durable record of every letter; all methods commit before they return."""
 
     def __init__(self, path: Path) -> None:
+        """Open (or create) the ledger; LedgerDamaged if SQLite finds the file damaged."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode = WAL")
-        # FULL: a transition reported as written survives a power cut (see
-        # docs/invariants.md, 'Nothing is lost').
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        migrate(self._db)
+        try:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # FULL: a transition reported as written survives a power cut (see
+            # docs/invariants.md, 'Nothing is lost').
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            probe(self._db)
+            migrate(self._db)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if is_damage(exc):
+                raise damaged(path, exc) from None
+            raise
 
     def close(self) -> None:
         self._db.close()

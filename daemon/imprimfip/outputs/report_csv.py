@@ -5,6 +5,9 @@ separator of French spreadsheets), French headers and dates, one row per letter,
 deposit first. The file sits in the flow's root folder and is replaced atomically (written
 beside it, then renamed), so a reader never sees half of it. `Reports` rewrites a flow's
 report when something of it changed, at most once a second.
+
+File names and messages come from anyone who can write to the share: a cell a spreadsheet
+would read as a formula is written as text (OWASP's advice against CSV injection).
 """
 
 from __future__ import annotations
@@ -41,6 +44,14 @@ HEADERS = (
 )
 MIN_INTERVAL_S = 1.0
 REST_FACTOR = 10.0
+# What makes a spreadsheet read a cell as a formula (or hide the character that does).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: str) -> str:
+    """The cell as a spreadsheet shows it without running it: a leading quote when it
+    starts like a formula, which Excel and LibreOffice take as "this is text"."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def report_path(flow: FlowConfig) -> Path:
@@ -53,18 +64,17 @@ def render(lines: Iterable[Line]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
     for line in lines:
-        writer.writerow(
-            (
-                dates_fr.in_table(line.deposited_at) if line.deposited_at else "",
-                line.file,
-                line.internal_ref or "",
-                SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
-                line.status,
-                dates_fr.in_table(line.status_date) if line.status_date else "",
-                line.message,
-                line.reference,
-            )
+        cells = (
+            dates_fr.in_table(line.deposited_at) if line.deposited_at else "",
+            line.file,
+            line.internal_ref or "",
+            SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
+            line.status,
+            dates_fr.in_table(line.status_date) if line.status_date else "",
+            line.message,
+            line.reference,
         )
+        writer.writerow(as_text(cell) for cell in cells)
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,33 +30,39 @@ class SandboxHandle:
         return self.base_url + API_PREFIX
 
 
-async def _start(settings: SandboxSettings) -> tuple[web.AppRunner, SandboxHandle]:
+async def _start(
+    settings: SandboxSettings, tls: ssl.SSLContext | None = None
+) -> tuple[web.AppRunner, SandboxHandle]:
     runner = web.AppRunner(
         build_app(settings), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S
     )
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, ssl_context=tls)
         await site.start()
     except BaseException:
         await runner.cleanup()
         raise
     host, port = runner.addresses[0][:2]
     shown = f"[{host}]" if ":" in host else host
-    return runner, SandboxHandle(f"http://{shown}:{port}")
+    scheme = "https" if tls is not None else "http"
+    return runner, SandboxHandle(f"{scheme}://{shown}:{port}")
 
 
 @contextmanager
-def running_sandbox(settings: SandboxSettings) -> Iterator[SandboxHandle]:
+def running_sandbox(
+    settings: SandboxSettings, tls: ssl.SSLContext | None = None
+) -> Iterator[SandboxHandle]:
     """Serve the emulator from a thread with its own event loop; stop it on exit.
 
-    With `settings.port` 0 a free port is picked; the handle tells which.
+    With `settings.port` 0 a free port is picked; the handle tells which. With `tls` (a
+    server context) it serves HTTPS.
     """
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="imprimfip-sandbox", daemon=True)
     thread.start()
     try:
-        runner, handle = asyncio.run_coroutine_threadsafe(_start(settings), loop).result(
+        runner, handle = asyncio.run_coroutine_threadsafe(_start(settings, tls), loop).result(
             START_TIMEOUT_S
         )
         try:

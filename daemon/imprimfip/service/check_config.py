@@ -2,7 +2,8 @@
 
 The config is validated first (every mistake listed, exit 78, as `imprimfip run` does);
 then one line per check, with what to fix: each secret, each flow's folders, their
-filesystem and its free space, the ledger's disk and its free space, and the API:
+filesystem and its free space, the ledger's disk, its free space and the ledger file's
+integrity, how the API is reached (directly or through a proxy), and the API:
 `/etatSante` answers, then the configured user and password are accepted. `/etatSante`
 takes no user credentials (the spec gives it no such header), so they are tried on the
 status of a reference that cannot exist: a 404 means IMPRIM'FIP accepted them, a 401 or
@@ -30,7 +31,8 @@ from imprimfip.errors import (
     UnknownFile,
 )
 from imprimfip.exitcodes import ExitCode
-from imprimfip.intake.mounts import is_network
+from imprimfip.intake.mounts import mount_of
+from imprimfip.ledger.integrity import quick_check
 from imprimfip.service import checks, logs
 from imprimfip.service.checks import Check, Result
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
@@ -50,7 +52,7 @@ def _answer(error: ApiError) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _system_fault(name: str, api: ApiConfig, error: ApiError) -> Check:
+def _system_fault(name: str, api: ApiConfig, error: ApiError, route: str) -> Check:
     if isinstance(error, ApiThrottled):
         wait = f"{error.retry_after:.0f} s" if error.retry_after else "a minute"
         what = (
@@ -59,8 +61,9 @@ def _system_fault(name: str, api: ApiConfig, error: ApiError) -> Check:
         )
     elif isinstance(error, ApiUnavailable):
         what = (
-            f"cannot use {api.base_url} ({_answer(error)}): check [api] base_url, DNS, the "
-            "firewall, a proxy, and [api.tls] for a private CA or a client certificate"
+            f"cannot use {api.base_url}, {route} ({_answer(error)}): check [api] base_url, "
+            "DNS, the firewall, the proxy ([api] proxy, or HTTPS_PROXY and NO_PROXY in the "
+            "service's environment), and [api.tls] for a private CA or a client certificate"
         )
     else:
         what = f"unexpected answer from {api.base_url} ({_answer(error)})"
@@ -78,7 +81,7 @@ async def _health(client: ImprimFipClient, api: ApiConfig) -> Check:
         )
         return Check("api health", Result.FAIL, f"refused ({_answer(error)}): {fix}")
     except ApiError as error:
-        return _system_fault("api health", api, error)
+        return _system_fault("api health", api, error, client.route(api.base_url))
     return Check("api health", Result.OK, f"{api.base_url}/etatSante answers: {message}")
 
 
@@ -97,8 +100,13 @@ async def _credentials(client: ImprimFipClient, api: ApiConfig) -> Check:
             "imprimfip-password), as declared to IMPRIM'FIP",
         )
     except ApiError as error:
-        return _system_fault(name, api, error)
+        return _system_fault(name, api, error, client.route(api.base_url))
     return Check(name, Result.OK, f'user "{api.username}" is accepted')
+
+
+def route_checks(client: ImprimFipClient) -> list[Check]:
+    """How each URL is reached: directly, or through which proxy and where it was set."""
+    return [Check("api route", Result.OK, f"{url}: {client.route(url)}") for url in client.routes]
 
 
 async def api_checks(api: ApiConfig) -> list[Check]:
@@ -109,10 +117,11 @@ async def api_checks(api: ApiConfig) -> list[Check]:
         problems = "; ".join(problem.message for problem in error.problems)
         return [Check("api", Result.FAIL, problems)]
     async with client:
+        routes = route_checks(client)
         health = await _health(client, api)
         if health.result is Result.FAIL:
-            return [health]
-        return [health, await _credentials(client, api)]
+            return [*routes, health]
+        return [*routes, health, await _credentials(client, api)]
 
 
 def machine_checks(config: Config) -> list[Check]:
@@ -128,11 +137,33 @@ def machine_checks(config: Config) -> list[Check]:
     ledger = config.ledger.path
     folder = checks.probe_folder(ledger.parent)
     file_writable = not ledger.exists() or os.access(ledger, os.R_OK | os.W_OK)
-    found.append(
-        checks.ledger_check(ledger, folder, is_network(folder.nearest), file_writable, user)
-    )
+    found.append(checks.ledger_check(ledger, folder, mount_of(folder.nearest), file_writable, user))
     found.append(checks.ledger_space_check(folder.nearest, checks.probe_room(folder.nearest)))
+    found.append(_integrity(ledger))
     return found
+
+
+def _integrity(ledger: Path) -> Check:
+    """SQLite's quick_check of the whole ledger file (it reads every page)."""
+    name = "ledger integrity"
+    if not ledger.exists():
+        return Check(name, Result.OK, f"{ledger} does not exist yet: it is created at start")
+    try:
+        findings = quick_check(ledger)
+    except OSError as exc:
+        return Check(
+            name,
+            Result.FAIL,
+            f"cannot read {ledger} ({exc.strerror}): run this check as the service's user",
+        )
+    if findings:
+        return Check(
+            name,
+            Result.FAIL,
+            f"{ledger} is damaged ({'; '.join(findings[:3])}): stop the service and restore "
+            'the latest backup (README, "Back up and restore the ledger")',
+        )
+    return Check(name, Result.OK, f"{ledger}: SQLite's quick_check finds nothing wrong")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,7 +2,7 @@
 and the room left on each flow's share and on the ledger's disk.
 
 Each check ends as one `Check`: a name, a result and one sentence saying what was found
-and, when it is wrong, what to do. The probes (`probe_folder`, `is_network`) gather plain
+and, when it is wrong, what to do. The probes (`probe_folder`, `mount_of`) gather plain
 data; the judgements below are pure functions of it, so every message is tested without
 building a broken machine. Nothing is created or changed: the checks only look.
 """
@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from imprimfip.config import Config, Secret
 from imprimfip.folders import FlowFolders
+from imprimfip.intake.mounts import Mount
 from imprimfip.storage import admission
 from imprimfip.storage.admission import Room
 
@@ -177,15 +178,15 @@ def probe_flow(root: Path) -> list[FolderProbe]:
 
 
 def ledger_check(
-    ledger: Path, folder: FolderProbe, network: bool, file_writable: bool, user: str
+    ledger: Path, folder: FolderProbe, mount: Mount, file_writable: bool, user: str
 ) -> Check:
     """The ledger's folder on a local disk (SQLite's locks and fsync are not safe on a
     share) and writable by this user, as is the ledger itself if it exists."""
-    if network:
+    if not mount.local:
         return Check(
             "ledger",
             Result.FAIL,
-            f"{folder.nearest} is on a network filesystem; SQLite needs a local disk: set "
+            f"{folder.nearest} is on {mount.describe()}; SQLite needs a local disk: set "
             "[ledger] path there, e.g. /var/lib/imprimfip/ledger.sqlite3",
         )
     problem = _folder_problem(folder, user)
@@ -238,6 +239,13 @@ def flow_space_check(name: str, folder: Path, room: Room | str, max_letter_bytes
     label = f'flow "{name}" space'
     if isinstance(room, str) or room.read_only:
         return Check(label, Result.FAIL, _unusable(folder, room, "no letter can be claimed"))
+    if not room.counts_space:
+        return Check(
+            label,
+            Result.WARN,
+            f"{folder} reports no free space figures (some FUSE shares, e.g. smbnetfs): "
+            "letters are claimed whatever room is left; check the room left on the server",
+        )
     free = _size(room.free_bytes)
     largest = room.free_bytes - admission.needed_bytes(0, room.block_bytes)
     if not admission.admit(room, 0).admitted:

@@ -10,10 +10,10 @@ from typing import Protocol
 
 from imprimfip import __version__
 from imprimfip.config import load_config
-from imprimfip.errors import ConfigError
+from imprimfip.errors import ConfigError, LedgerDamaged
 from imprimfip.exitcodes import ExitCode
 from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import check_config, demo, logs, resolve, status, validate
+from imprimfip.service import backup, check_config, demo, logs, resolve, status, validate
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
 
 
@@ -40,6 +40,7 @@ SUBCOMMANDS: tuple[tuple[str, str, Subcommand], ...] = (
         "check the config, folders, ledger and API access before starting",
         check_config,
     ),
+    ("backup", "copy the live ledger, consistently, to a file or folder", backup),
 )
 
 
@@ -50,6 +51,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         asyncio.run(run_daemon(config))
     except ConfigError as error:
         return report_config_error(error)
+    except LedgerDamaged as error:
+        return backup.report_damaged_ledger(error, config.ledger.backup_dir)
     return ExitCode.OK
 
 
@@ -74,4 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except LedgerDamaged as error:
+        return backup.report_damaged_ledger(error, None)

@@ -6,7 +6,8 @@ This is the composition root. Each part owns what it starts and stops:
 - `Flows` (flows.py): each flow's inbox and the loop that hands ready letters to deliveries;
 - `Tracker` (tracker.py): the poller, the alert notifier, the CSV reports, the status page;
 - `Heartbeat` (heartbeat.py): systemd's status line and watchdog pings;
-- `MetricsServer` (metrics_server.py): the Prometheus endpoint.
+- `MetricsServer` (metrics_server.py): the Prometheus endpoint;
+- `DailyBackups` (ledger/backup.py): a copy of the ledger each day, when configured.
 
 The daemon itself holds what they share (the ledger, the API client) and the order of
 things: recover before watching, stop watching before draining, drain before closing.
@@ -23,8 +24,9 @@ from imprimfip.config import load_config
 from imprimfip.config.model import Config
 from imprimfip.delivery.flow import Flow, prepare_flow
 from imprimfip.errors import ConfigError, ConfigProblem
-from imprimfip.intake.mounts import is_network
+from imprimfip.intake.mounts import mount_of
 from imprimfip.ledger import Ledger
+from imprimfip.ledger.backup import DailyBackups
 from imprimfip.service import logs
 from imprimfip.service.deliveries import Deliveries
 from imprimfip.service.flows import Flows
@@ -38,14 +40,24 @@ from imprimfip.tracking.alerts import RAISED
 log = structlog.get_logger(__name__)
 
 
+def _backups(config: Config) -> asyncio.Task[None] | None:
+    """The daily ledger backups, when `[ledger] backup_dir` asks for them."""
+    ledger = config.ledger
+    if ledger.backup_dir is None:
+        return None
+    backups = DailyBackups(ledger.path, ledger.backup_dir, ledger.backup_keep)
+    return asyncio.create_task(backups.run(), name="ledger-backups")
+
+
 def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:
-    """Refuse a ledger on a network share: SQLite's locking and fsync are not safe there."""
+    """Refuse a ledger off a local disk: SQLite's locking and fsync are not safe on a share."""
     folder = config.ledger.path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    if is_network(folder, mounts_text):
+    mount = mount_of(folder, mounts_text)
+    if not mount.local:
         problem = ConfigProblem(
             "ledger.path",
-            f"{config.ledger.path} is on a network filesystem; SQLite needs a local disk "
+            f"{config.ledger.path} is on {mount.describe()}; SQLite needs a local disk "
             "there (e.g. /var/lib/imprimfip/ledger.sqlite3)",
         )
         raise ConfigError(str(config.source), [problem])
@@ -87,6 +99,7 @@ class Daemon:
         self._heartbeat = Heartbeat(notifier or SystemdNotifier(), self._state)
         self._tracker: Tracker | None = None
         self._metrics: MetricsServer | None = None
+        self._backups: asyncio.Task[None] | None = None
 
     async def run(self, stop: asyncio.Event, reload: asyncio.Event | None = None) -> None:
         """Run until `stop` is set, reloading the config each time `reload` is set; in-flight
@@ -100,6 +113,7 @@ class Daemon:
             await self._start_tracking()
             await self._start_metrics()
             self._deliveries.start_settling()
+            self._backups = _backups(self.config)
             self._heartbeat.start()
             await self._flows.first_look()
             self._heartbeat.ready()
@@ -114,6 +128,9 @@ class Daemon:
             await self._shutdown()
 
     async def _shutdown(self) -> None:
+        if self._backups is not None:
+            self._backups.cancel()
+            await asyncio.gather(self._backups, return_exceptions=True)
         await self._heartbeat.stop()
         await self._flows.close_all()
         await self._stop_tracking()

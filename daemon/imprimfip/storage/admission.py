@@ -11,7 +11,9 @@ claim the share's free space (as `statvfs` says, for an unprivileged writer) mus
 - the CSV report's size: it is rewritten beside itself before the old one goes;
 - a margin, for what staff save meanwhile.
 
-Filesystems that count no inodes (some FUSE shares report none) are judged on space alone.
+Filesystems that count no inodes (some FUSE shares report none) are judged on space alone;
+those that report no blocks at all (smbnetfs says 0 of 0) are not judged on space: the
+write that cannot be done says so, as a storage fault.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Room:
     free_entries: int
     counts_entries: bool
     read_only: bool = False
+    counts_space: bool = True
 
     @classmethod
     def of(cls, stats: os.statvfs_result) -> Room:
@@ -53,6 +56,7 @@ class Room:
             free_entries=stats.f_favail,
             counts_entries=stats.f_files > 0,
             read_only=bool(stats.f_flag & os.ST_RDONLY),
+            counts_space=stats.f_blocks > 0,
         )
 
 
@@ -94,7 +98,8 @@ def admit(room: Room, letter_bytes: int, *, unfiled: int = 0, report_bytes: int 
         letter_bytes, room.block_bytes, unfiled=unfiled, report_bytes=report_bytes
     )
     entries_ok = not room.counts_entries or room.free_entries >= ENTRIES_PER_LETTER * (1 + unfiled)
-    return Admission(room.free_bytes >= needed and entries_ok, needed, room.free_bytes)
+    space_ok = not room.counts_space or room.free_bytes >= needed
+    return Admission(space_ok and entries_ok, needed, room.free_bytes)
 
 
 def low_space(folder: Path) -> StorageDetail:
