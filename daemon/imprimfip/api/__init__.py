@@ -10,18 +10,27 @@
 - `auth`: headers, the OAuth token, the TLS context (the only reader of secrets);
 - `transport`: whether a request body may have left, for `classify`;
 - `probe`: the internalRefs a lost submission could have received.
+
+The names below are loaded on first use: `imprimfip status` reads `models` without paying
+for the HTTP client's imports.
 """
 
-from imprimfip.api.budget import Budget
-from imprimfip.api.client import ImprimFipClient
-from imprimfip.api.models import (
-    DocStatus,
-    FileStatusReport,
-    RecipientInformation,
-    Submission,
-    SubmissionAccepted,
-)
-from imprimfip.errors import UnknownFile
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imprimfip.api.budget import Budget
+    from imprimfip.api.client import ImprimFipClient
+    from imprimfip.api.models import (
+        DocStatus,
+        FileStatusReport,
+        RecipientInformation,
+        Submission,
+        SubmissionAccepted,
+    )
+    from imprimfip.errors import UnknownFile
 
 __all__ = [
     "Budget",
@@ -33,3 +42,20 @@ __all__ = [
     "SubmissionAccepted",
     "UnknownFile",
 ]
+
+_HOMES = {
+    "Budget": "imprimfip.api.budget",
+    "ImprimFipClient": "imprimfip.api.client",
+    "DocStatus": "imprimfip.api.models",
+    "FileStatusReport": "imprimfip.api.models",
+    "RecipientInformation": "imprimfip.api.models",
+    "Submission": "imprimfip.api.models",
+    "SubmissionAccepted": "imprimfip.api.models",
+    "UnknownFile": "imprimfip.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)
