@@ -29,6 +29,7 @@ SCRIPTS = {
         ["--flows", "2", "--polled", "1", "--done", "50", "--seconds", "1", "--warmup", "0"],
         ["% of one core", "minimal daemon"],
     ),
+    "startup": (["--runs", "1"], ["validate=", "status=", "import_pypdf="]),
     "validation": (
         ["--pages", "20", "--runs", "1", "--pictures", "2"],
         ["pages=20", "worker_peak_rss=", "pictures=", "bare_render="],

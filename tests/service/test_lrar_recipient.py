@@ -38,13 +38,6 @@ DEPOSITED = (
     "writer-10pt-4l-ref-tight-template",
     "writer-12pt-6l-bottom_edge",
 )
-ADDRESS_CHECKS_ONLY = """
-[flows.validation.severity]
-window_clutter = "off"
-reserved_zone_ink = "off"
-"""
-"""What these templates print beside the address (the LaTeX classes' fold marks in the margin,
-the Writer source's shaded frame) is the ink checks' business, not this test's."""
 
 
 def save(inbox: Path, name: str, data: bytes) -> None:
@@ -68,8 +61,7 @@ def shown_lines(address: dict[str, str]) -> list[str]:
 def test_lrar_letters_go_to_the_whole_address_they_show_or_are_refused(
     tmp_path, sandbox, start_daemon
 ):
-    flows = LRAR_FLOW + ADDRESS_CHECKS_ONLY
-    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=flows))
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url, flows=LRAR_FLOW))
     flow = tmp_path / "spool" / "recommande"
     letters = {
         name: (LETTERS / CASES[name]["file"]).read_bytes() for name in [*REFUSED, *DEPOSITED]

@@ -28,9 +28,10 @@ page_size = "{page_size}"
 """
 
 
-def validate(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+def validate(*args: object, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "imprimfip", "validate", *map(str, args)],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=90,
@@ -58,6 +59,20 @@ def test_good_letters_exit_0_with_a_readable_summary(tmp_path):
     result = validate(good, cwd=tmp_path)
     assert result.returncode == ExitCode.OK, result.stderr
     assert result.stdout.strip() == f"{good}: ok (2 pages)"
+
+
+def test_paths_read_on_standard_input_are_checked_in_one_call(tmp_path):
+    good = write(tmp_path, "courrier.pdf", pdfs.make_letter())
+    us = write(tmp_path, "us.pdf", pdfs.make_letter(page_size=pdfs.LETTER))
+    named = write(tmp_path, "nommé.pdf", pdfs.make_letter(pages=2))
+    result = validate("--json", named, "-", cwd=tmp_path, stdin=f"{good}\n\n{us}\n")
+    assert result.returncode == ExitCode.FAILED, result.stderr
+    objects = json.loads(result.stdout)
+    assert [(o["path"], o["ok"]) for o in objects] == [
+        (str(named), True),
+        (str(good), True),
+        (str(us), False),
+    ]
 
 
 def test_the_summary_counts_the_pages_of_an_encrypted_file_that_opens_and_only_then(tmp_path):

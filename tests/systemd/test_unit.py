@@ -19,7 +19,7 @@ import pytest
 from imprimfip.config import load_config
 from imprimfip.config.model import IntakeConfig
 from imprimfip.exitcodes import ExitCode
-from imprimfip.service.runner import DEFAULT_CONFIG
+from imprimfip.service.config_file import DEFAULT_CONFIG
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 UNIT = SYSTEMD / "imprimfip.service"

@@ -170,12 +170,12 @@ def test_ink_on_many_pages_is_one_finding_naming_them():
 
 
 def test_a_printable_annotation_in_a_reserved_zone_is_ink():
-    assert "reserved_zone_ink" in codes(make_stamped((1, 150, 60, 170)))
+    assert "reserved_zone_ink" in codes(make_stamped((150, 150, 209, 170)))
 
 
 @pytest.mark.parametrize("flags", [0, PRINT | HIDDEN], ids=["not printed", "hidden"])
 def test_an_annotation_that_does_not_print_is_not_ink(flags):
-    assert codes(make_stamped((1, 150, 60, 170), flags=flags)) == {}
+    assert codes(make_stamped((150, 150, 209, 170), flags=flags)) == {}
 
 
 def test_a_turned_page_is_checked_as_displayed():

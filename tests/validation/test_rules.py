@@ -45,7 +45,6 @@ def test_the_defaults_are_the_documented_ones():
     assert [zone.box for zone in rules.reserved_zones.all_pages] == [
         (0, 0, 210, 5),
         (0, 292, 210, 297),
-        (0, 0, 5, 297),
         (205, 0, 210, 297),
     ]
     assert rules.reserved_zones.first_page == rules.reserved_zones.other_pages == ()

@@ -12,18 +12,27 @@
 - `proxy`: which forward proxy, if any, a call goes through;
 - `probe`: the internalRefs a lost submission could have received;
 - `clock`: the server's clock, read on the dates of its answers.
+
+The names below are loaded on first use: `imprimfip status` reads `models` without paying
+for the HTTP client's imports.
 """
 
-from imprimfip.api.budget import Budget
-from imprimfip.api.client import ImprimFipClient
-from imprimfip.api.models import (
-    DocStatus,
-    FileStatusReport,
-    RecipientInformation,
-    Submission,
-    SubmissionAccepted,
-)
-from imprimfip.errors import UnknownFile
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imprimfip.api.budget import Budget
+    from imprimfip.api.client import ImprimFipClient
+    from imprimfip.api.models import (
+        DocStatus,
+        FileStatusReport,
+        RecipientInformation,
+        Submission,
+        SubmissionAccepted,
+    )
+    from imprimfip.errors import UnknownFile
 
 __all__ = [
     "Budget",
@@ -35,3 +44,20 @@ __all__ = [
     "SubmissionAccepted",
     "UnknownFile",
 ]
+
+_HOMES = {
+    "Budget": "imprimfip.api.budget",
+    "ImprimFipClient": "imprimfip.api.client",
+    "DocStatus": "imprimfip.api.models",
+    "FileStatusReport": "imprimfip.api.models",
+    "RecipientInformation": "imprimfip.api.models",
+    "Submission": "imprimfip.api.models",
+    "SubmissionAccepted": "imprimfip.api.models",
+    "UnknownFile": "imprimfip.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

@@ -92,17 +92,20 @@ print centres put their own marks (sheet counts, insertion codes) near the edges
 
 
 def _outer_band(width_mm: float, height_mm: float, band_mm: float) -> tuple[Zone, ...]:
+    """The top, bottom and right bands. The left margin is where letter templates print
+    their fold and punch marks (LaTeX `lettre` from the page's edge, KOMA-Script `scrlttr2`
+    from 3.5 mm): folding machines expect them, and keeping that band blank would refuse
+    every such letter."""
     return (
         Zone(left_mm=0, top_mm=0, right_mm=width_mm, bottom_mm=band_mm),
         Zone(left_mm=0, top_mm=height_mm - band_mm, right_mm=width_mm, bottom_mm=height_mm),
-        Zone(left_mm=0, top_mm=0, right_mm=band_mm, bottom_mm=height_mm),
         Zone(left_mm=width_mm - band_mm, top_mm=0, right_mm=width_mm, bottom_mm=height_mm),
     )
 
 
 class ReservedZones(FrozenModel):
     """Rectangles that must stay blank, for the first page of each letter, its other pages,
-    and every page. The default keeps the outer 5 mm of every A4 page blank."""
+    and every page. The default keeps the outer 5 mm of every A4 page blank but its left margin."""
 
     first_page: tuple[Zone, ...] = ()
     other_pages: tuple[Zone, ...] = ()

@@ -21,7 +21,7 @@ from imprimfip.config import load_config
 from imprimfip.errors import ConfigError, LedgerDamaged
 from imprimfip.exitcodes import ExitCode
 from imprimfip.ledger.backup import backup_name, copy_ledger, latest
-from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
+from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

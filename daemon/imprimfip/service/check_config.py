@@ -35,7 +35,7 @@ from imprimfip.intake.mounts import mount_of
 from imprimfip.ledger.integrity import quick_check
 from imprimfip.service import checks, logs
 from imprimfip.service.checks import Check, Result
-from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
+from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
 
 # A reference in IMPRIM'FIP's format that no deposit can have: dated before the service.
 NOWHERE = datetime(2000, 1, 1)

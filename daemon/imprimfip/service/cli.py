@@ -1,20 +1,20 @@
-"""The `imprimfip` command: one sub-command per job, exit codes from ExitCode."""
+"""The `imprimfip` command: one sub-command per job, exit codes from ExitCode.
+
+Each sub-command's module is imported only when that sub-command runs: `imprimfip validate`
+and `imprimfip status` are called by scripts and applications, and must not pay for the
+daemon's, the emulator's or the API client's imports (see README, "Performance").
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import sys
 from collections.abc import Sequence
-from pathlib import Path
+from importlib import import_module
 from typing import Protocol
 
 from imprimfip import __version__
-from imprimfip.config import load_config
-from imprimfip.errors import ConfigError, LedgerDamaged
-from imprimfip.exitcodes import ExitCode
-from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import backup, check_config, demo, logs, resolve, status, validate
-from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
+from imprimfip.errors import LedgerDamaged
 
 
 class Subcommand(Protocol):
@@ -25,59 +25,69 @@ class Subcommand(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-SUBCOMMANDS: tuple[tuple[str, str, Subcommand], ...] = (
-    ("sandbox", "run the local IMPRIM'FIP emulator", sandbox_cli),
-    ("validate", "check PDF letters without sending them", validate),
-    ("demo", "see it work: emulator + daemon + sample letters in a demo folder", demo),
+SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("run", "run the daemon (as systemd does)", "imprimfip.service.runner"),
+    ("sandbox", "run the local IMPRIM'FIP emulator", "imprimfip.sandbox.cli"),
+    ("validate", "check PDF letters without sending them", "imprimfip.service.validate"),
+    (
+        "demo",
+        "see it work: emulator + daemon + sample letters in a demo folder",
+        "imprimfip.service.demo",
+    ),
     (
         "resolve",
         "settle a letter whose deposit outcome is unknown (list them without a number)",
-        resolve,
+        "imprimfip.service.resolve",
     ),
-    ("status", "list the letters with their latest IMPRIM'FIP status", status),
+    (
+        "status",
+        "list the letters with their latest IMPRIM'FIP status",
+        "imprimfip.service.status",
+    ),
     (
         "check-config",
         "check the config, folders, ledger and API access before starting",
-        check_config,
+        "imprimfip.service.check_config",
     ),
-    ("backup", "copy the live ledger, consistently, to a file or folder", backup),
+    (
+        "backup",
+        "copy the live ledger, consistently, to a file or folder",
+        "imprimfip.service.backup",
+    ),
 )
+"""Name, one-line summary, and the module (a Subcommand) that runs it."""
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-        logs.configure(config.logging.level, config.logging.format)
-        asyncio.run(run_daemon(config))
-    except ConfigError as error:
-        return report_config_error(error)
-    except LedgerDamaged as error:
-        return backup.report_damaged_ledger(error, config.ledger.backup_dir)
-    return ExitCode.OK
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the command line: the first word that is one."""
+    names = {name for name, _, _ in SUBCOMMANDS}
+    return next((word for word in argv if word in names), None)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for `argv`: every sub-command is listed, only the chosen one's module is
+    imported to add its options."""
     parser = argparse.ArgumentParser(
         prog="imprimfip",
         description="Mail PDF letters saved in hot folders through DGFiP's IMPRIM'FIP API.",
     )
     parser.add_argument("--version", action="version", version=f"imprimfip {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = commands.add_parser("run", help="run the daemon (as systemd does)")
-    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="TOML config file")
-    run.set_defaults(handler=_cmd_run)
-
-    for name, summary, module in SUBCOMMANDS:
+    chosen = _chosen(argv)
+    for name, summary, module_name in SUBCOMMANDS:
         sub = commands.add_parser(name, help=summary)
-        module.add_arguments(sub)
-        sub.set_defaults(handler=module.run)
+        if name == chosen:
+            module: Subcommand = import_module(module_name)  # type: ignore[assignment]
+            module.add_arguments(sub)
+            sub.set_defaults(handler=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(argv) if argv is not None else sys.argv[1:]
+    args = build_parser(words).parse_args(words)
     try:
         return int(args.handler(args))
     except LedgerDamaged as error:
-        return backup.report_damaged_ledger(error, None)
+        # The restore advice is loaded only when a ledger is found damaged.
+        return int(import_module("imprimfip.service.backup").report_damaged_ledger(error, None))

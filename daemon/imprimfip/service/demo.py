@@ -21,7 +21,8 @@ from imprimfip.outputs.report_csv import FILE_NAME
 from imprimfip.sandbox.server import running_sandbox
 from imprimfip.sandbox.settings import SandboxSettings
 from imprimfip.service import logs
-from imprimfip.service.runner import report_config_error, run_daemon
+from imprimfip.service.config_file import report_config_error
+from imprimfip.service.runner import run_daemon
 
 # Sample letter -> the flow it is saved into when the demo starts.
 SAMPLES = {

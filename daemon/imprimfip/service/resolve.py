@@ -22,7 +22,7 @@ from imprimfip.exitcodes import ExitCode
 from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger, Letter, LetterState
 from imprimfip.moves import free_name, move
-from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
+from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
 
 NOTE_SUFFIXES = (".erreur.txt", ".erreur.json")
 

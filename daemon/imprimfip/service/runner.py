@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from imprimfip.config import Config
+from imprimfip.config import Config, load_config
 from imprimfip.delivery.flow import prepare_flow
-from imprimfip.errors import ConfigError
+from imprimfip.errors import ConfigError, LedgerDamaged
 from imprimfip.exitcodes import ExitCode
+from imprimfip.service import backup, logs
+from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
 from imprimfip.service.daemon import Daemon, check_ledger_location
-
-DEFAULT_CONFIG = Path("/etc/imprimfip/imprimfip.toml")
-
-
-def report_config_error(error: ConfigError) -> int:
-    """Print every problem of a config, with its key and what to do; exit status 78.
-
-    Off a terminal (journald) each line carries the syslog prefix <3>, so that
-    `journalctl -p err` shows why the service would not start.
-    """
-    prefix = "" if sys.stderr.isatty() else "<3>"
-    print(f"{prefix}imprimfip: the configuration {error.source} cannot be used:", file=sys.stderr)
-    for problem in error.problems:
-        print(f"{prefix}  - {problem.key}: {problem.message}", file=sys.stderr)
-    return ExitCode.CONFIG
 
 
 def install_signals(stop: asyncio.Event, reload: asyncio.Event) -> None:
@@ -48,3 +35,20 @@ async def run_daemon(config: Config, on_started: Callable[[], None] | None = Non
     if on_started is not None:
         asyncio.get_running_loop().call_soon(on_started)
     await daemon.run(stop, reload)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="TOML config file")
+
+
+def run(args: argparse.Namespace) -> int:
+    """`imprimfip run`: the daemon, until SIGTERM."""
+    try:
+        config = load_config(args.config)
+        logs.configure(config.logging.level, config.logging.format)
+        asyncio.run(run_daemon(config))
+    except ConfigError as error:
+        return report_config_error(error)
+    except LedgerDamaged as error:
+        return backup.report_damaged_ledger(error, config.ledger.backup_dir)
+    return ExitCode.OK

@@ -18,7 +18,7 @@ from imprimfip.exitcodes import ExitCode
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
 from imprimfip.letter_lines import Line
-from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error
+from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
 from imprimfip.tracking.letters import overview
 from imprimfip.tracking.schedule import Timing
 

@@ -1,5 +1,7 @@
 """`imprimfip validate [--config FILE] [--flow NAME] [--json] [--preview DIR] FILE...`.
 
+A FILE `-` reads paths on standard input, one a line.
+
 Checks files with a flow's rules (or the defaults) without depositing anything, in the same
 bounded worker processes as the daemon. Exit status: 0 when every file passes, 1 when at
 least one is rejected (or could not be fully checked), 2 on a usage or config error. With
@@ -19,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from imprimfip.config import load_config
+from imprimfip.config.load import load_config
 from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
@@ -41,7 +43,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write the picture of each file's page to DIR as <file name>.png",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="PDF files to check; - reads their paths from standard input, one a line",
+    )
+
+
+def _paths(given: list[Path]) -> list[Path]:
+    """The files named, `-` replaced by the paths read on standard input (blank lines
+    skipped): an application checks many letters in one call."""
+    paths: list[Path] = []
+    for path in given:
+        if str(path) == "-":
+            paths.extend(Path(line) for line in sys.stdin.read().splitlines() if line.strip())
+        else:
+            paths.append(path)
+    return paths
 
 
 class _UsageError(Exception):
@@ -135,14 +155,15 @@ def run(args: argparse.Namespace) -> int:
     except _UsageError as error:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    files = _paths(args.files)
     try:
-        results = asyncio.run(_check_files(list(args.files), rules, args.preview is not None))
+        results = asyncio.run(_check_files(files, rules, args.preview is not None))
     except ValidatorUnavailable as error:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return ExitCode.FAILED
     status = ExitCode.OK
     checked = []
-    for path, result in zip(args.files, results, strict=True):
+    for path, result in zip(files, results, strict=True):
         if isinstance(result, str):
             print(f"{_PROG}: cannot read {path}: {result}", file=sys.stderr)
             status = ExitCode.USAGE

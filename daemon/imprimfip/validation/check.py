@@ -16,10 +16,9 @@ from typing import TypeVar
 import structlog
 
 from imprimfip.config.rules import ValidationRules
-from imprimfip.postal import PostalAddress
-from imprimfip.validation import address, fonts, forms, geometry, messages_fr, placement
+from imprimfip.validation import address, fonts, forms, geometry, placement
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
-from imprimfip.validation.report import Finding, Problem, Report
+from imprimfip.validation.report import Problem, Report, build_report
 
 log = structlog.get_logger(__name__)
 
@@ -119,21 +118,3 @@ def _attempt(name: str, step: Callable[[], T], unchecked: list[str]) -> T | Prob
             log.error("validation_bug", step=name, exc_info=exc)
             unchecked.append(name)
         return problem
-
-
-def build_report(
-    pages: int,
-    problems: list[Problem],
-    rules: ValidationRules,
-    found_address: PostalAddress | None = None,
-    unchecked: list[str] | None = None,
-) -> Report:
-    """The Report for `problems`: the flow's severity applied, the French text attached."""
-    findings = []
-    for problem in problems:
-        severity = rules.severity_of(problem.code)
-        if severity == "off":
-            continue
-        text = messages_fr.message(problem.code, problem.page, problem.details, severity)
-        findings.append(Finding(problem.code, severity, problem.page, text, problem.details))
-    return Report(pages, tuple(findings), found_address, tuple(unchecked or ()))

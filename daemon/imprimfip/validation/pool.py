@@ -20,8 +20,7 @@ import structlog
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ImprimfipError
-from imprimfip.validation.check import build_report
-from imprimfip.validation.report import Problem, Report
+from imprimfip.validation.report import Problem, Report, build_report
 
 log = structlog.get_logger(__name__)
 

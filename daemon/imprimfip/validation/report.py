@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from imprimfip.postal import PostalAddress
+from imprimfip.validation import messages_fr
+
+if TYPE_CHECKING:
+    from imprimfip.config.rules import ValidationRules
 
 FindingSeverity = Literal["error", "warning"]
 
@@ -72,3 +76,21 @@ class Report:
             address=PostalAddress(**address) if address is not None else None,
             unchecked=tuple(data.get("unchecked", ())),
         )
+
+
+def build_report(
+    pages: int,
+    problems: list[Problem],
+    rules: ValidationRules,
+    found_address: PostalAddress | None = None,
+    unchecked: list[str] | None = None,
+) -> Report:
+    """The Report for `problems`: the flow's severity applied, the French text attached."""
+    findings = []
+    for problem in problems:
+        severity = rules.severity_of(problem.code)
+        if severity == "off":
+            continue
+        text = messages_fr.message(problem.code, problem.page, problem.details, severity)
+        findings.append(Finding(problem.code, severity, problem.page, text, problem.details))
+    return Report(pages, tuple(findings), found_address, tuple(unchecked or ()))
