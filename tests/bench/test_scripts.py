@@ -27,6 +27,10 @@ SCRIPTS = {
         ["% of one core", "minimal daemon"],
     ),
     "validation": (["--pages", "20", "--runs", "1"], ["pages=20", "worker_peak_rss="]),
+    "history": (
+        ["--letters", "300", "--deposits", "1", "--repeats", "1"],
+        ["letters=300", "deposit_reloading_s=", "peak_rss_mb="],
+    ),
 }
 
 
