@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from imprimfip.config.model import FlowConfig
-from imprimfip.outputs.report_csv import FILE_NAME, HEADERS, Reports, render
+from imprimfip.outputs.report_csv import HEADERS, render
 from imprimfip.tracking.letters import Line
 
 DEPOSIT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -70,22 +69,3 @@ def test_headers_accents_separators_and_dates_read_back(in_paris):
 
 def test_an_empty_flow_has_its_headers_only():
     assert read_as_a_spreadsheet(render([])) == [list(HEADERS)]
-
-
-def test_the_report_is_replaced_whole_in_the_flow_folder(tmp_path):
-    flow = FlowConfig(name="courrier", root=tmp_path)
-    content = {"courrier": [line()]}
-    reports = Reports([flow], lambda name: content[name])
-    assert reports.write("courrier")
-    content["courrier"] = [line(), line(file="Deuxième.pdf")]
-    assert reports.write("courrier")
-    assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]
-    rows = read_as_a_spreadsheet((tmp_path / FILE_NAME).read_bytes())
-    assert [r[1] for r in rows[1:]] == ["Relevé d'échéances.pdf", "Deuxième.pdf"]
-
-
-def test_a_report_that_cannot_be_written_is_reported_not_raised(tmp_path):
-    (tmp_path / FILE_NAME).mkdir()
-    flow = FlowConfig(name="courrier", root=tmp_path)
-    reports = Reports([flow], lambda name: [line()])
-    assert not reports.write("courrier")

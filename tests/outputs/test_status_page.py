@@ -13,10 +13,12 @@ import pytest
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import FILE, History, Outcome, Status
+from imprimfip.ledger.reads import Reader
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.outputs.statuspage.server import StatusPage
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.letters import overview
+from imprimfip.tracking.keeper import refresh
+from imprimfip.tracking.lookups import PageLookups
 from imprimfip.tracking.schedule import Timing
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,19 +106,24 @@ def ledger(tmp_path):
     opened.close()
 
 
+def up_to_date(ledger: Ledger) -> None:
+    """Bring every letter's lines up to date, as the daemon's keeper does."""
+    while refresh(ledger, Timing()).letters:
+        pass
+
+
 @pytest.fixture
-async def page(ledger):
-    history = History(ledger)
+async def page(ledger, tmp_path):
+    up_to_date(ledger)
+    reader = Reader(tmp_path / "ledger.sqlite3")
     server = StatusPage(
-        StatusPageConfig(listen="127.0.0.1:0"),
-        FLOWS,
-        lambda flow: overview(history, Timing(), flow),
-        lambda: NOW,
+        StatusPageConfig(listen="127.0.0.1:0"), FLOWS, PageLookups(reader), lambda: NOW
     )
     await server.start()
     assert server.url is not None
     yield server
     await server.stop()
+    await reader.close()
 
 
 async def chromium(tmp_path: Path, *args: str) -> str:
@@ -135,9 +142,10 @@ async def chromium(tmp_path: Path, *args: str) -> str:
 
 
 def text_of(section: str, dom: str) -> str:
+    """The text of a section, its tags dropped and its white space collapsed."""
     match = re.search(rf'<section id="{section}">(.*?)</section>', dom, re.S)
     assert match, f"no section {section}"
-    return re.sub(r"<[^>]+>", " ", match.group(1))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
 
 
 @needs_chromium

@@ -212,6 +212,13 @@ class TrackingConfig(FrozenModel):
     max_concurrent_polls: Annotated[int, Field(ge=1, le=32)] = 4
 
 
+class ReportsConfig(FrozenModel):
+    """The CSV reports in each flow's folder: `suivi-des-envois.csv` holds the letters of
+    the last `days` days; each closed month has its own file."""
+
+    days: Annotated[int, Field(ge=1, le=366)] = 31
+
+
 class ListenerConfig(FrozenModel):
     """A small HTTP server of the daemon: whether it runs, and on which HOST:PORT."""
 
@@ -262,6 +269,7 @@ class Config(FrozenModel):
     ledger: LedgerConfig = Field(default_factory=lambda: {"path": "state/ledger.sqlite3"})
     logging: LoggingConfig = LoggingConfig()
     tracking: TrackingConfig = TrackingConfig()
+    reports: ReportsConfig = ReportsConfig()
     status_page: StatusPageConfig = StatusPageConfig()
     metrics: MetricsConfig = MetricsConfig()
 

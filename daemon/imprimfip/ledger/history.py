@@ -7,7 +7,8 @@ Times are stored as ISO 8601 UTC strings with microseconds, so they sort as text
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,16 @@ class AlertRow:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What tracking knows of one letter: its schedule (None if it is not followed), the
+    latest status of its file and of each document, its alerts."""
+
+    tracked: Tracked | None
+    latest: dict[str, Status]
+    alerts: list[AlertRow]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one answered status call changes: recorded in one transaction."""
 
@@ -99,16 +110,6 @@ class History:
         ).fetchall()
         cursor = rows[-1]["id"] if rows else transition_id
         return [self.ledger.get(row["letter_id"]) for row in rows], cursor
-
-    def letters(self, *states: LetterState, flow: str | None = None) -> list[Letter]:
-        """Letters in `states` (of one flow or all), in one query, oldest first."""
-        columns = ", ".join(f.name for f in fields(Letter))
-        query = f"SELECT {columns} FROM letters WHERE state IN ({', '.join('?' * len(states))})"
-        params: list[object] = list(states)
-        if flow is not None:
-            query, params = query + " AND flow = ?", [*params, flow]
-        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return [Letter(**{**dict(row), "state": LetterState(row["state"])}) for row in rows]
 
     def untracked(self) -> list[Letter]:
         """Deposited letters that are not followed yet (at start, and after an upgrade)."""
@@ -168,12 +169,10 @@ class History:
         row = self._db.execute("SELECT MIN(next_poll_at) FROM tracking").fetchone()
         return moment(row[0]) if row[0] else None
 
-    def latest(
-        self, letter_id: int | None = None, *, flow: str | None = None
-    ) -> dict[int, dict[str, Status]]:
+    def latest(self, letter_id: int | None = None) -> dict[int, dict[str, Status]]:
         """The latest status of each file and document, by letter id then reference: of
-        one letter, of one flow's letters, or of all."""
-        where, params = _scope("h", letter_id, flow)
+        one letter, or of all."""
+        where, params = _scope("h", letter_id, None)
         rows = self._db.execute(
             "SELECT h.* FROM status_history h JOIN (SELECT MAX(id) AS id FROM status_history "
             "GROUP BY letter_id, reference) m ON m.id = h.id "
@@ -185,6 +184,27 @@ class History:
             found.setdefault(row["letter_id"], {})[row["reference"]] = Status(
                 row["reference"], row["status"], row["status_date"], row["message"]
             )
+        return found
+
+    def facts(self, letter_ids: Sequence[int]) -> dict[int, Facts]:
+        """What tracking knows of each letter (followed or not), in three queries."""
+        marks = ", ".join("?" * len(letter_ids))
+        found = {letter_id: Facts(None, {}, []) for letter_id in letter_ids}
+        for tracked in self._tracked(f"t.letter_id IN ({marks})", tuple(letter_ids)):
+            found[tracked.letter_id] = Facts(tracked, {}, [])
+        rows = self._db.execute(
+            f"SELECT * FROM status_history WHERE letter_id IN ({marks}) ORDER BY id",
+            tuple(letter_ids),
+        )
+        for row in rows:
+            found[row["letter_id"]].latest[row["reference"]] = Status(
+                row["reference"], row["status"], row["status_date"], row["message"]
+            )
+        rows = self._db.execute(
+            f"SELECT * FROM alerts WHERE letter_id IN ({marks}) ORDER BY id", tuple(letter_ids)
+        )
+        for row in rows:
+            found[row["letter_id"]].alerts.append(_alert(row))
         return found
 
     def history(self, letter_id: int) -> list[Seen]:
@@ -282,11 +302,6 @@ class History:
         for row in rows.fetchall():
             found.setdefault(row["letter_id"], []).append(_alert(row))
         return found
-
-    def schedules(self, *, flow: str | None = None) -> dict[int, Tracked]:
-        """The followed letters, by letter id (of one flow, or all)."""
-        where, params = _scope("t", None, flow)
-        return {t.letter_id: t for t in self._tracked(where, params)}
 
 
 def _scope(table: str, letter_id: int | None, flow: str | None) -> tuple[str, tuple[object, ...]]:

@@ -2,28 +2,17 @@
 
 UTF-8 with a byte order mark (so Excel reads the accents right), `;` between fields (the
 separator of French spreadsheets), French headers and dates, one row per letter, the latest
-deposit first. The file sits in the flow's root folder and is replaced atomically (written
-beside it, then renamed), so a reader never sees half of it. `Reports` rewrites a flow's
-report when something of it changed, at most once a second.
+deposit first. Which files a flow has and when they are rewritten: `report_periods`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 
-import structlog
-
-from imprimfip.config.model import FlowConfig
-from imprimfip.outputs.moves import write_atomic
 from imprimfip.tracking.letters import Line
 from imprimfip.tracking.messages_fr import SENDING_TYPES, french_date
-
-log = structlog.get_logger(__name__)
 
 FILE_NAME = "suivi-des-envois.csv"
 HEADERS = (
@@ -36,12 +25,6 @@ HEADERS = (
     "message",
     "référence du pli",
 )
-MIN_INTERVAL_S = 1.0
-REST_FACTOR = 10.0
-
-
-def report_path(flow: FlowConfig) -> Path:
-    return flow.root / FILE_NAME
 
 
 def render(lines: Iterable[Line]) -> bytes:
@@ -63,45 +46,3 @@ def render(lines: Iterable[Line]) -> bytes:
             )
         )
     return out.getvalue().encode("utf-8-sig")
-
-
-class Reports:
-    """Keeps every flow's report up to date; `mark(flow)` when something of it changed."""
-
-    def __init__(self, flows: Iterable[FlowConfig], lines: Callable[[str], list[Line]]) -> None:
-        self._flows = {flow.name: flow for flow in flows}
-        self._lines = lines
-        self._dirty = set(self._flows)
-        self._changed = asyncio.Event()
-        self._changed.set()
-
-    def mark(self, flow: str) -> None:
-        if flow in self._flows:
-            self._dirty.add(flow)
-            self._changed.set()
-
-    def write(self, flow: str) -> bool:
-        """Rewrite one flow's report now; False (and logged) if the file cannot be written,
-        for instance while a spreadsheet holds it open on a Windows share."""
-        path = report_path(self._flows[flow])
-        try:
-            write_atomic(path, render(self._lines(flow)))
-        except OSError as exc:
-            log.warning("report_not_written", flow=flow, path=str(path), error=str(exc))
-            return False
-        return True
-
-    async def run(self) -> None:
-        """Rewrite what changed, then rest at least MIN_INTERVAL_S and ten times as long as
-        the rewrite took, so a large report never takes more than a tenth of the daemon's
-        time from deposits; run until cancelled."""
-        while True:
-            await self._changed.wait()
-            self._changed.clear()
-            started = time.monotonic()
-            for flow in sorted(self._dirty):
-                self._dirty.discard(flow)
-                if not self.write(flow):
-                    self._dirty.add(flow)
-                    self._changed.set()
-            await asyncio.sleep(max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started)))

@@ -209,7 +209,7 @@ class Daemon:
     def _healthy(self) -> bool:
         flows = self._flows.values()
         loops = all(not flow.loop.done() for flow in flows) and all(
-            not task.done() for task in self._background
+            not task.done() for task in [*self._background, *self._tracking]
         )
         return healthy(loops, all(flow.inbox.watching for flow in flows))
 
@@ -223,7 +223,8 @@ class Daemon:
                 if self.notifier.watchdog_interval_s is not None:
                     self.notifier.watchdog()
             else:
-                log.error("daemon_unhealthy", flows=list(self._flows))
+                stopped = [t.get_name() for t in [*self._background, *self._tracking] if t.done()]
+                log.error("daemon_unhealthy", flows=list(self._flows), stopped_tasks=stopped)
             line = status_line(self._snapshot())
             if line != shown:
                 self.notifier.status(line)

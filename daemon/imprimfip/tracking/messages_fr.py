@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from imprimfip.ledger.states import LetterState
+
 RECEIVED = "Reçu"
 RECEIVED_MESSAGE = "Déposé : IMPRIM'FIP ne l'a pas encore analysé."
 UNCERTAIN = "Dépôt incertain"
@@ -20,6 +22,16 @@ SENDING_TYPES = {
     "STD": "Courrier simple",
     "LRE": "Recommandé électronique",
     "LRAR": "Recommandé avec AR",
+}
+
+# Where a letter stands in the daemon (the status page's letter history).
+LETTER_STATES = {
+    LetterState.CLAIMED: "Pris en charge",
+    LetterState.SUBMITTING: "En cours de dépôt",
+    LetterState.DONE: "Déposé",
+    LetterState.REJECTED: "Refusé avant envoi",
+    LetterState.UNCERTAIN: "Dépôt incertain",
+    LetterState.VOID: "Annulé (remis dans la boîte de dépôt)",
 }
 
 # Why a letter is listed first on the status page (tracking.letters.ATTENTION).
@@ -74,6 +86,10 @@ def french_date(moment: datetime) -> str:
 def letter_name(file_name: str, reference: str) -> str:
     """« lettre.pdf », or « lot.pdf » (pli REF) for one document of a multi-document file."""
     return f"« {file_name} »" + (f" (pli {reference})" if reference else "")
+
+
+def alert_title(kind: str) -> str:
+    return _SUBJECTS.get(kind, kind)
 
 
 def alert_subject(kind: str, file_name: str) -> str:

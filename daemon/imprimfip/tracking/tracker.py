@@ -1,5 +1,5 @@
-"""Tracking as the daemon runs it: the poller, the alert notifier, the CSV reports and
-the status page, built from one Config and started and stopped together."""
+"""Tracking as the daemon runs it: the poller, the alert notifier, the lines kept for people,
+the CSV reports and the status page, built from one Config and started and stopped together."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import Config
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
-from imprimfip.outputs.report_csv import Reports
+from imprimfip.ledger.reads import Reader
+from imprimfip.outputs.report_periods import Reports
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.outputs.statuspage.server import StatusPage
-from imprimfip.tracking.letters import Line, overview
+from imprimfip.tracking.keeper import Keeper, writer
+from imprimfip.tracking.lookups import PageLookups, ReportLookups
 from imprimfip.tracking.notify import Notifier
 from imprimfip.tracking.poller import Poller, utc_now
 from imprimfip.tracking.schedule import Timing
+
+# A month's report is read in one go: give it longer than a page.
+REPORT_READ_TIMEOUT_S = 300.0
 
 
 class Tracker:
@@ -33,18 +38,32 @@ class Tracker:
     ) -> None:
         self.history = History(ledger)
         timing = Timing.from_config(config.tracking)
-
-        def lines(flow: str | None) -> list[Line]:
-            return overview(self.history, timing, flow)
-
-        self.reports = Reports(config.flows, lines)
+        path = config.ledger.path
+        self._writer = writer(path)
+        self._readers = [
+            Reader(path, threads=2),
+            Reader(path, threads=1, timeout_s=REPORT_READ_TIMEOUT_S),
+        ]
+        roots = {f.name: f.root for f in config.flows}
+        self.reports = Reports(
+            list(roots),
+            ReportLookups(self._readers[1], self._writer, roots),
+            config.reports.days,
+            clock,
+        )
+        self.keeper = Keeper(self._writer, timing, lambda _months: self.reports.wake())
         self.notifier = Notifier(self.history, {f.name: f.notify for f in config.flows}, clock)
         self.poller = Poller(
-            config, self.history, client, self.notifier, self.reports.mark, clock=clock
+            config,
+            self.history,
+            client,
+            self.notifier,
+            lambda _flow: self.keeper.wake(),
+            clock=clock,
         )
         flows = [FlowSummary(f.name, f.sending_type) for f in config.flows]
         self.page = (
-            StatusPage(config.status_page, flows, lines, clock)
+            StatusPage(config.status_page, flows, PageLookups(self._readers[0]), clock)
             if config.status_page.enabled
             else None
         )
@@ -56,9 +75,14 @@ class Tracker:
         return [
             asyncio.create_task(self.poller.run(), name="tracking-poller"),
             asyncio.create_task(self.notifier.run(), name="tracking-notifier"),
+            asyncio.create_task(self.keeper.run(), name="tracking-lines"),
             asyncio.create_task(self.reports.run(), name="tracking-reports"),
         ]
 
     async def stop(self) -> None:
+        """Close the page and the worker threads (after the caller cancelled the tasks)."""
         if self.page is not None:
             await self.page.stop()
+        for reader in self._readers:
+            await reader.close()
+        await self._writer.close()

@@ -1,12 +1,15 @@
 """Serving the status page: aiohttp on the configured address (loopback by default).
 
-GET / only (and HEAD); read-only; `?q=` searches file names, `?flux=` narrows to a flow.
-The Content-Security-Policy forbids scripts and any outside resource.
+GET (and HEAD) only, read-only; the addresses are listed in `views.py`. The
+Content-Security-Policy forbids scripts and any outside resource. The reads run in worker
+threads (`PageSource`), so a page never holds the daemon's loop for longer than it takes
+to render a page of lines; a read that takes too long is cut and the page says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import structlog
@@ -14,12 +17,23 @@ from aiohttp import web
 
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.outputs.site import open_site
-from imprimfip.outputs.statuspage.render import FlowSummary, page
-from imprimfip.tracking.letters import Line
+from imprimfip.outputs.statuspage import views
+from imprimfip.outputs.statuspage.render import FlowSummary
 
 log = structlog.get_logger(__name__)
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+HEADERS = {"Content-Security-Policy": POLICY, "Cache-Control": "no-store"}
+TOO_SLOW = (
+    "La page a mis trop de temps à se construire et a été interrompue. "
+    "Précisez la recherche (un flux, un jour) ou réessayez dans un moment."
+)
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
+    )
 
 
 class StatusPage:
@@ -29,15 +43,17 @@ class StatusPage:
         self,
         config: StatusPageConfig,
         flows: Sequence[FlowSummary],
-        lines: Callable[[str | None], list[Line]],
+        source: views.PageSource,
         clock: Callable[[], datetime],
     ) -> None:
         self._config = config
         self._flows = list(flows)
-        self._lines = lines
+        self._source = source
         self._clock = clock
-        app = web.Application()
-        app.router.add_get("/", self._index)
+        app = web.Application(middlewares=[self._guard])
+        app.router.add_get("/", self._front)
+        app.router.add_get("/a-traiter", self._to_do)
+        app.router.add_get(r"/courrier/{letter_id:\d{1,18}}", self._letter)
         self._runner = web.AppRunner(app, access_log=None)
         self.url: str | None = None
 
@@ -49,20 +65,28 @@ class StatusPage:
     async def stop(self) -> None:
         await self._runner.cleanup()
 
-    async def _index(self, request: web.Request) -> web.Response:
-        chosen = request.query.get("flux", "")
-        if chosen and chosen not in {f.name for f in self._flows}:
-            chosen = ""
-        html = page(
-            self._lines(chosen or None),
-            self._flows,
-            self._clock(),
-            query=request.query.get("q", ""),
-            flow=chosen,
-        )
-        return web.Response(
-            text=html,
-            content_type="text/html",
-            charset="utf-8",
-            headers={"Content-Security-Policy": POLICY, "Cache-Control": "no-store"},
-        )
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except sqlite3.OperationalError as error:
+            # The reader's deadline interrupted the query (or the ledger is busy): the
+            # person can narrow the page; the daemon is not concerned.
+            log.warning("status_page_read_failed", path=request.path, error=str(error))
+            return _html(TOO_SLOW, status=503)
+
+    async def _front(self, request: web.Request) -> web.Response:
+        return _html(await views.front(self._source, self._flows, self._clock(), request.query))
+
+    async def _to_do(self, request: web.Request) -> web.Response:
+        page = await views.to_do_page(self._source, self._flows, self._clock(), request.query)
+        return _html(page)
+
+    async def _letter(self, request: web.Request) -> web.Response:
+        letter_id = int(request.match_info["letter_id"])
+        page = await views.letter_page(self._source, self._flows, self._clock(), letter_id)
+        if page is None:
+            raise web.HTTPNotFound(text="Aucun courrier de ce numéro.")
+        return _html(page)

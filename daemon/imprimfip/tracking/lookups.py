@@ -1,0 +1,140 @@
+"""What the status page and the CSV reports read, answered from the ledger's lines in worker
+threads (`ledger.reads.Reader`): bounded slices through indexes, never the whole history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import structlog
+
+from imprimfip.ledger import lines as stored_lines
+from imprimfip.ledger import reads
+from imprimfip.ledger.history import iso
+from imprimfip.ledger.store import Ledger
+from imprimfip.ledger.workers import Workers
+from imprimfip.outputs.moves import write_atomic
+from imprimfip.outputs.report_csv import render
+from imprimfip.outputs.report_periods import Period
+from imprimfip.outputs.statuspage.views import Count, Listing, Story, Wanted
+from imprimfip.tracking.stored import line_of
+
+log = structlog.get_logger(__name__)
+
+# The page says how many letters are still to be taken into account, up to this many.
+WAITING_COUNTED = 1_000_000
+
+
+def day_bounds(day: date) -> tuple[str, str]:
+    """A day of this machine's calendar as [since, until) in the ledger's UTC text."""
+    start = datetime.combine(day, time()).astimezone()
+    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
+    return iso(start), iso(end)
+
+
+def slice_of(wanted: Wanted, limit: int) -> reads.Slice:
+    since, until = day_bounds(wanted.day) if wanted.day else (None, None)
+    after = (
+        wanted.after if wanted.after and len(wanted.after) == (2 if wanted.to_do else 1) else None
+    )
+    return reads.Slice(
+        flow=wanted.flow or None,
+        status=wanted.status or None,
+        since=since,
+        until=until,
+        to_do=wanted.to_do,
+        words=wanted.words,
+        after=after,
+        limit=limit + 1,
+    )
+
+
+def _listing(db: sqlite3.Connection, wanted: Wanted, limit: int) -> Listing:
+    asked = slice_of(wanted, limit)
+    rows = (
+        reads.lines(db, asked) if not wanted.words or reads.match_expression(wanted.words) else []
+    )
+    following = reads.cursor(rows[limit - 1], asked) if len(rows) > limit else None
+    return Listing([line_of(row) for row in rows[:limit]], following)
+
+
+def _story(db: sqlite3.Connection, letter_id: int) -> Story | None:
+    found = reads.letter(db, letter_id)
+    if found is None:
+        return None
+    letter = found.letter
+    return Story(
+        letter_id=letter_id,
+        flow=letter["flow"],
+        file=letter["name"],
+        state=letter["state"],
+        internal_ref=letter["internal_ref"],
+        reason=letter["reason"],
+        created_at=letter["created_at"],
+        lines=[line_of(row) for row in found.lines],
+        moves=[dict(row) for row in found.moves],
+        statuses=[dict(row) for row in found.statuses],
+        alerts=[dict(row) for row in found.alerts],
+    )
+
+
+class PageLookups:
+    """The status page's `PageSource`."""
+
+    def __init__(self, reader: reads.Reader) -> None:
+        self._reader = reader
+
+    async def counts(self) -> list[Count]:
+        rows = await self._reader.run(reads.counts)
+        return [Count(*row) for row in rows]
+
+    async def listing(self, wanted: Wanted, limit: int) -> Listing:
+        return await self._reader.run(lambda db: _listing(db, wanted, limit))
+
+    async def story(self, letter_id: int) -> Story | None:
+        return await self._reader.run(lambda db: _story(db, letter_id))
+
+    async def waiting(self) -> int:
+        return await self._reader.run(lambda db: reads.waiting(db, WAITING_COUNTED))
+
+
+class ReportLookups:
+    """The CSV reports' `ReportSource`: reads and writes the files in worker threads."""
+
+    def __init__(
+        self, reader: reads.Reader, writer: Workers[Ledger], roots: Mapping[str, Path]
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._roots = dict(roots)
+
+    async def marks(self) -> dict[tuple[str, str], int]:
+        return await self._reader.run(stored_lines.report_months)
+
+    async def write(self, flow: str, period: Period) -> bool:
+        path = self._roots[flow] / period.name
+
+        def write(db: sqlite3.Connection) -> None:
+            rows = reads.period(db, flow, iso(period.since), iso(period.until))
+            write_atomic(path, render(line_of(row) for row in rows))
+
+        try:
+            await self._reader.run(write)
+        except (OSError, sqlite3.OperationalError) as exc:
+            # For instance while a spreadsheet holds it open on a Windows share.
+            log.warning("report_not_written", flow=flow, path=str(path), error=str(exc))
+            return False
+        return True
+
+    async def written(self, marks: Mapping[tuple[str, str], int]) -> None:
+        if not marks:
+            return
+
+        def forget(ledger: Ledger) -> None:
+            with ledger.transaction() as db:
+                stored_lines.months_written(db, dict(marks))
+
+        await self._writer.run(forget)
