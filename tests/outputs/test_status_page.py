@@ -189,3 +189,16 @@ async def test_the_page_forbids_scripts_and_is_read_only(page):
     assert answer.headers["content-security-policy"].startswith("default-src 'none'")
     assert answer.headers["content-type"] == "text/html; charset=utf-8"
     assert posted.status_code == 405
+
+
+@needs_chromium
+async def test_a_letter_found_by_its_reference_opens_with_its_history(tmp_path, page):
+    found = await chromium(tmp_path, "--dump-dom", f"{page.url}?q=4@demo")
+    assert "Convocation.pdf" in text_of("recherche", found)
+    [address] = re.findall(r'href="(/courrier/\d+)"', found.split('id="recherche"')[1])[:1]
+    letter = await chromium(tmp_path, "--dump-dom", page.url.rstrip("/") + address)
+    assert "<script" not in letter
+    assert "Convocation.pdf" in text_of("courrier", letter)
+    history = text_of("historique", letter)
+    assert "Refusé" in history and "Pli refusé" in history
+    assert "Non distribué" in text_of("statut", letter)

@@ -77,7 +77,7 @@ CREATE INDEX lines_to_do_by_flow ON letter_lines (flow, urgency) WHERE urgency I
 CREATE VIRTUAL TABLE line_words USING fts5 (
     file, internal_ref, reference,
     content = 'letter_lines', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2', detail = none
+    tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE line_counts (
     flow TEXT NOT NULL,

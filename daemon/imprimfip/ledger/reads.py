@@ -4,7 +4,7 @@ Every list is one slice through an index: at most `limit` lines, after a cursor 
 for the letters to look at, their urgency and id), so a page costs the same on the first
 day and the thousandth. Counts come from `line_counts`, kept as lines change. A search
 matches words of the file name, the IMPRIM'FIP reference or the business reference by
-their beginning, without case or accents (SQLite FTS5).
+their beginning, without case or accents (SQLite FTS5, `match_expression`).
 """
 
 from __future__ import annotations
@@ -79,8 +79,11 @@ class Slice:
 
 
 def match_expression(words: str) -> str:
-    """An FTS5 query: every word typed must begin a word of the line (any order)."""
-    return " ".join(f'"{word}"*' for word in _WORD.findall(words))
+    """An FTS5 query: every group typed (between spaces) must be found, in any order; the
+    words of a group follow each other ("FAC-2026-2" is "fac", "2026", then a word that
+    begins with "2"), the last one by its beginning."""
+    groups = [_WORD.findall(group) for group in words.split()]
+    return " ".join(f'"{" ".join(found)}"*' for found in groups if found)
 
 
 def lines(db: sqlite3.Connection, wanted: Slice) -> list[sqlite3.Row]:
