@@ -11,12 +11,17 @@ four flows, with the metrics endpoint and the status page on. For each daemon it
 - report: from the process start until every flow's `suivi-des-envois.csv` is written;
 - metrics: one scrape of /metrics (median of `--repeats`);
 - page: one request of the status page's front page, of one flow, and a search;
+- catch-up: from the process start until every letter's lines are up to date (after the
+  upgrade of a ledger written by the previous version, every letter's are computed once);
 - deposit: a letter saved into the inbox (settle 0.2 s) until the ledger records it
   deposited, one at a time (median of `--deposits`), first while nobody looks, then while
-  someone reloads the status page twice a second: the main loop's latency as letters see it;
+  someone reloads the status page twice a second: the main loop's latency as letters see it
+  (a letter refused instead, for instance because its validation timed out while the loop
+  was held, is named);
 - report row: from a letter's deposit until it shows in its flow's current CSV (at most
   `--patience` seconds are waited);
-- peak RSS: the daemon's high-water mark of resident memory (VmHWM) at the end.
+- peak RSS: the daemon's high-water mark of resident memory (VmHWM) at the end;
+- stalls: how many times the daemon's event loop answered over 100 ms late.
 
 The last line is a one-line summary with the loaded figures and their ratio to the empty
 ledger's.
@@ -76,6 +81,9 @@ class Figures:
     reloads: int = 0
     report_row_s: float = 0.0
     peak_rss_mb: float = 0.0
+    catch_up_s: float = 0.0
+    stalls: int = -1  # event-loop stalls over 100 ms counted by the daemon (-1: not counted)
+    refused: tuple[str, ...] = ()
     gave_up: bool = False  # the deposit was not in the CSV after --patience seconds
 
 
@@ -96,7 +104,7 @@ def url_of(daemon: Daemon, event: str) -> str:
 
 
 class Deposits:
-    """Letters saved one at a time into the `courrier` inbox, each awaited to its deposit."""
+    """Letters saved one at a time into the `courrier` inbox, each awaited until decided."""
 
     def __init__(self, root: Path, first_new_id: int) -> None:
         self.root = root
@@ -104,24 +112,30 @@ class Deposits:
         self.ledger = root / "state" / "ledger.sqlite3"
         self.first_new_id = first_new_id
         self.count = 0
+        self.refused: list[str] = []
 
-    def deposited_at(self) -> dict[str, float]:
+    def decided(self) -> dict[str, float]:
+        """When each new letter was deposited (or refused), by name."""
         with sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30) as db:
             rows = db.execute(
-                "SELECT l.name, t.at FROM transitions t JOIN letters l ON l.id = t.letter_id "
-                "WHERE t.letter_id >= ? AND t.to_state = ?",
-                (self.first_new_id, LetterState.DONE),
+                "SELECT l.name, t.at, t.to_state FROM transitions t "
+                "JOIN letters l ON l.id = t.letter_id WHERE t.letter_id >= ? AND t.to_state IN "
+                "(?, ?)",
+                (self.first_new_id, LetterState.DONE, LetterState.REJECTED),
             ).fetchall()
-        return {name: datetime.fromisoformat(at).timestamp() for name, at in rows}
+        for name, _, state in rows:
+            if state == LetterState.REJECTED and name not in self.refused:
+                self.refused.append(name)
+        return {name: datetime.fromisoformat(at).timestamp() for name, at, _ in rows}
 
     def one(self) -> tuple[str, float, float]:
-        """Save a letter; its name, when it was saved and when it was deposited."""
+        """Save a letter; its name, when it was saved and when it was decided."""
         self.count += 1
         name = f"nouvelle-{self.count:03d}.pdf"
         saved = time.time()
         save(self.inbox, name, make_letter(text=(f"Lettre nouvelle {self.count}",)))
-        deposited = wait_until(lambda: self.deposited_at().get(name), timeout=WAIT_S, interval=0.05)
-        return name, saved, deposited
+        decided = wait_until(lambda: self.decided().get(name), timeout=WAIT_S, interval=0.05)
+        return name, saved, decided
 
 
 class Reloader(threading.Thread):
@@ -147,6 +161,23 @@ def report_rows(root: Path, flow: str) -> bytes:
     return path.read_bytes() if path.exists() else b""
 
 
+def lines_waiting(root: Path) -> int:
+    """Letters whose lines the daemon has yet to bring up to date (0 before that existed)."""
+    path = root / "state" / "ledger.sqlite3"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+        try:
+            return int(db.execute("SELECT count(*) FROM changed_letters").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+def stalls(metrics: str) -> int:
+    for line in metrics.splitlines():
+        if line.startswith("imprimfip_event_loop_stalls_total "):
+            return int(float(line.split()[1]))
+    return -1
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -167,6 +198,8 @@ def measure(api_url: str, letters: int, args: argparse.Namespace) -> Figures:
             figures.start_s = daemon.wait_started() - began
             wait_until(lambda: all(report_rows(root, f.name) for f in FLOWS), timeout=WAIT_S)
             figures.report_s = time.monotonic() - began
+            wait_until(lambda: lines_waiting(root) == 0, timeout=WAIT_S, interval=0.5)
+            figures.catch_up_s = time.monotonic() - began
             page, metrics = url_of(daemon, "status_page_started"), url_of(daemon, "metrics_started")
             with httpx.Client(timeout=REQUEST_TIMEOUT_S) as http:
                 figures.metrics_s = timed(lambda: http.get(metrics + "metrics"), args.repeats)
@@ -195,12 +228,15 @@ def measure(api_url: str, letters: int, args: argparse.Namespace) -> Figures:
             figures.reloads = reloader.loads
             figures.deposit_reloading_s = statistics.median(done - saved for _, saved, done in busy)
             figures.peak_rss_mb = peak_rss_mb(daemon.pid)
+            figures.stalls = stalls(httpx.get(metrics + "metrics", timeout=REQUEST_TIMEOUT_S).text)
+            figures.refused = tuple(deposits.refused)
     return figures
 
 
 ROWS = (
     ("start to daemon_started", "start_s", "s"),
     ("every flow's CSV written, from the start", "report_s", "s"),
+    ("every letter's lines up to date, from the start", "catch_up_s", "s"),
     ("metrics scrape", "metrics_s", "s"),
     ("status page: front page", "front_s", "s"),
     ("status page: one flow", "flow_s", "s"),
@@ -209,6 +245,7 @@ ROWS = (
     ("deposit while the page is reloaded twice a second", "deposit_reloading_s", "s"),
     ("a deposit shown in the current CSV after", "report_row_s", "s"),
     ("peak resident memory", "peak_rss_mb", "MB"),
+    ("event-loop stalls over 100 ms (-1: not counted)", "stalls", ""),
 )
 
 
@@ -237,6 +274,9 @@ def main() -> int:
         print(f"{label:52} {base:>8.3f}{unit:>2} {value:>8.3f}{unit:>2} {ratio:>7}")
         parts.append(f"{key}={value:.3f} (x{ratio})")
     print(f"page reloads during the busy deposits: empty {empty.reloads}, loaded {loaded.reloads}")
+    for figures, which in ((empty, "empty"), (loaded, "loaded")):
+        if figures.refused:
+            print(f"{which}: letters refused instead of deposited: {', '.join(figures.refused)}")
     if loaded.gave_up:
         print(f"the deposit was still not in the CSV after {args.patience:g} s: gave up waiting")
     print(f"SUMMARY history: letters={args.letters}; " + "; ".join(parts))

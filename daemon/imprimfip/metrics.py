@@ -36,3 +36,8 @@ VALIDATION_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     registry=REGISTRY,
 )
+LOOP_STALLS = Counter(
+    "imprimfip_event_loop_stalls",
+    "Times the event loop answered late by more than 100 ms (work that should run elsewhere).",
+    registry=REGISTRY,
+)

@@ -11,7 +11,13 @@ import pytest
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import FILE, History, Outcome, Status
 from imprimfip.ledger.reads import Reader
-from imprimfip.outputs.report_periods import Reports, month, month_key, plan
+from imprimfip.outputs.report_periods import (
+    Reports,
+    closed_months,
+    current_due,
+    month,
+    month_key,
+)
 from imprimfip.tracking import finality as f
 from imprimfip.tracking.keeper import refresh, writer
 from imprimfip.tracking.lookups import ReportLookups
@@ -22,13 +28,17 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 CURRENT = "suivi-des-envois.csv"
 
 
-def test_an_open_month_changes_the_current_report_and_a_closed_one_its_own_file():
+def test_a_changed_month_calls_for_the_current_report_if_it_reaches_into_it():
     marks = {("a", "2026-03"): 2, ("a", "2026-02"): 1, ("b", "2025-12"): 4, ("b", "2026-03"): 1}
     seen = {("a", "2026-03"): 2, ("b", "2026-03"): 1}
-    todo = plan(marks, seen, NOW, 31)
-    assert todo.months == (("a", "2026-02"), ("b", "2025-12"))
-    assert todo.current == {"a"}, "February is in the last 31 days, December is not"
-    assert plan(marks, {}, NOW, 31).current == {"a", "b"}
+    assert current_due(marks, seen, NOW, 31) == {"a"}, "February is in the last 31 days"
+    assert current_due(marks, {}, NOW, 31) == {"a", "b"}
+    assert current_due(marks, marks, NOW, 31) == set()
+
+
+def test_the_months_over_have_their_files_written_the_latest_first():
+    marks = {("a", "2026-03"): 2, ("a", "2026-02"): 1, ("b", "2025-12"): 4}
+    assert closed_months(marks, NOW) == [("a", "2026-02"), ("b", "2025-12")]
 
 
 def test_a_month_is_bounded_by_this_machines_calendar():

@@ -21,9 +21,8 @@ from typing import Protocol
 from imprimfip.outputs.report_csv import FILE_NAME
 
 MIN_INTERVAL_S = 1.0
-# Rest ten times as long as the writing took, so reports never take more than a tenth of
-# the machine from deposits (after an upgrade every month is written once).
-REST_FACTOR = 10.0
+# Rest as long as the writing took (in a worker thread: the loop is not held meanwhile).
+REST_FACTOR = 1.0
 DAY_CHECK_S = 60.0
 
 Marks = Mapping[tuple[str, str], int]
@@ -55,29 +54,21 @@ def month_key(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m")
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What to write now: the current report of these flows, these closed months."""
+def current_due(marks: Marks, seen: Marks, now: datetime, days: int) -> set[str]:
+    """The flows whose current report a change calls for: a month it reaches into whose
+    mark is not the one seen at its last writing."""
+    since = current(now, days).since
+    return {
+        flow
+        for (flow, key), mark in marks.items()
+        if seen.get((flow, key)) != mark and month(key).until > since
+    }
 
-    current: frozenset[str]
-    months: tuple[tuple[str, str], ...]
 
-
-def plan(marks: Marks, seen: Marks, now: datetime, days: int) -> Plan:
-    """The files the changed months call for. A month still open changes the current
-    report only (its file is written once it is closed); a closed month is written, and
-    changes the current report too if the current window reaches into it."""
-    window = current(now, days)
+def closed_months(marks: Marks, now: datetime) -> list[tuple[str, str]]:
+    """The changed months that are over, the latest first: each has its file to write."""
     this_month = month_key(now)
-    flows, months = set(), []
-    for (flow, key), mark in sorted(marks.items()):
-        if key < this_month:
-            months.append((flow, key))
-            if month(key).until > window.since:
-                flows.add(flow)
-        elif seen.get((flow, key)) != mark:
-            flows.add(flow)
-    return Plan(frozenset(flows), tuple(months))
+    return sorted((key for key in marks if key[1] < this_month), key=lambda k: k[1], reverse=True)
 
 
 class ReportSource(Protocol):
@@ -96,48 +87,77 @@ class ReportSource(Protocol):
 
 @dataclass
 class Reports:
-    """Keeps every flow's reports up to date; `wake()` when lines changed."""
+    """Keeps every flow's reports up to date; `wake()` when lines changed.
+
+    Two loops: the current reports (what staff open) are rewritten within a second or two
+    of a change; the months' files are written one at a time beside them, so a backlog of
+    months (after an upgrade) never delays the current ones. Each rests at least as long
+    as its writing took: the reports never take more than half of the machine.
+    """
 
     flows: Iterable[str]
     source: ReportSource
     days: int
     clock: Callable[[], datetime]
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _changes: tuple[asyncio.Event, asyncio.Event] = field(
+        default_factory=lambda: (asyncio.Event(), asyncio.Event())
+    )
 
     def wake(self) -> None:
-        self._changed.set()
+        for changed in self._changes:
+            changed.set()
 
     async def run(self) -> None:
-        """Write what is due, rest, wait for a change or the next day; until cancelled."""
-        flows = frozenset(self.flows)
-        seen: dict[tuple[str, str], int] = {}
-        due, day = set(flows), None
+        """Run until cancelled."""
+        await asyncio.gather(self._current(), self._months())
+
+    async def _marks(self) -> dict[tuple[str, str], int]:
+        flows = set(self.flows)
+        return {key: mark for key, mark in (await self.source.marks()).items() if key[0] in flows}
+
+    async def _current(self) -> None:
+        changed = self._changes[0]
+        seen: Marks = {}
+        due, day = set(self.flows), None
         while True:
             now = self.clock()
             if day != now.astimezone().date():
-                due, day = set(flows), now.astimezone().date()
-            self._changed.clear()
-            marks = {
-                key: mark for key, mark in (await self.source.marks()).items() if key[0] in flows
-            }
-            todo = plan(marks, seen, now, self.days)
+                due, day = set(self.flows), now.astimezone().date()
+            changed.clear()
+            marks = await self._marks()
+            due |= current_due(marks, seen, now, self.days)
+            seen = marks
             started = time.monotonic()
-            for flow in sorted(due | todo.current):
+            for flow in sorted(due):
                 if await self.source.write(flow, current(now, self.days)):
                     due.discard(flow)
-                else:
-                    due.add(flow)
-            written = {}
-            for flow, key in todo.months:
+            await asyncio.sleep(max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started)))
+            if not due:
+                await _wait(changed)
+
+    async def _months(self) -> None:
+        changed = self._changes[1]
+        while True:
+            changed.clear()
+            marks = await self._marks()
+            failed = False
+            for flow, key in closed_months(marks, self.clock()):
+                started = time.monotonic()
                 if await self.source.write(flow, month(key)):
-                    written[(flow, key)] = marks[(flow, key)]
-            await self.source.written(written)
-            seen = {key: mark for key, mark in marks.items() if key not in written}
-            rest = max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started))
-            await asyncio.sleep(rest)
-            if not due and len(written) == len(todo.months):
-                try:
-                    async with asyncio.timeout(DAY_CHECK_S):
-                        await self._changed.wait()
-                except TimeoutError:
-                    pass
+                    await self.source.written({(flow, key): marks[(flow, key)]})
+                else:
+                    failed = True
+                await asyncio.sleep(REST_FACTOR * (time.monotonic() - started))
+            if failed:
+                await asyncio.sleep(MIN_INTERVAL_S)
+            else:
+                await _wait(changed)
+
+
+async def _wait(changed: asyncio.Event) -> None:
+    """Until a change, or DAY_CHECK_S: a new day (or month) changes what is due."""
+    try:
+        async with asyncio.timeout(DAY_CHECK_S):
+            await changed.wait()
+    except TimeoutError:
+        pass

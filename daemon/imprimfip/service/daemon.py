@@ -28,6 +28,7 @@ from imprimfip.service import logs
 from imprimfip.service.health import Snapshot, healthy, status_line
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.notify import SystemdNotifier
+from imprimfip.service.stalls import watch_stalls
 from imprimfip.tracking.alerts import RAISED
 from imprimfip.tracking.tracker import Tracker
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
@@ -304,6 +305,7 @@ class Daemon:
             self._background = [
                 asyncio.create_task(self._settle_uncertain(), name="settle-uncertain"),
                 asyncio.create_task(self._heartbeat(), name="heartbeat"),
+                asyncio.create_task(watch_stalls(), name="stalls"),
             ]
             await self._first_look()
             self.notifier.ready(status_line(self._snapshot()))
