@@ -98,28 +98,29 @@ class History:
         self.ledger = ledger
         self._db = ledger.connection
 
-    def last_transition(self) -> int:
-        row = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM transitions").fetchone()
-        return int(row[0])
+    def enrolled(self) -> int:
+        """The transition up to which every deposit is enrolled (kept across starts)."""
+        row = self._db.execute("SELECT value FROM cursors WHERE name = 'enrolled'").fetchone()
+        return int(row[0]) if row else 0
 
-    def deposits_since(self, transition_id: int) -> tuple[list[Letter], int]:
-        """Letters that became `done` after `transition_id`, and the new cursor."""
+    def enrolled_up_to(self, transition_id: int) -> None:
+        with self.ledger.transaction() as db:
+            db.execute(
+                "INSERT INTO cursors VALUES ('enrolled', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (transition_id,),
+            )
+
+    def deposits_since(self, transition_id: int, limit: int) -> tuple[list[Letter], int]:
+        """Letters that became `done` after `transition_id` (at most `limit` moves looked
+        at), and the new cursor."""
         rows = self._db.execute(
-            "SELECT id, letter_id FROM transitions WHERE id > ? AND to_state = ? ORDER BY id",
-            (transition_id, LetterState.DONE),
+            "SELECT id, letter_id, to_state FROM transitions WHERE id > ? ORDER BY id LIMIT ?",
+            (transition_id, limit),
         ).fetchall()
         cursor = rows[-1]["id"] if rows else transition_id
-        return [self.ledger.get(row["letter_id"]) for row in rows], cursor
-
-    def untracked(self) -> list[Letter]:
-        """Deposited letters that are not followed yet (at start, and after an upgrade)."""
-        rows = self._db.execute(
-            "SELECT l.id FROM letters l LEFT JOIN tracking t ON t.letter_id = l.id "
-            "WHERE l.state = ? AND l.internal_ref IS NOT NULL AND t.letter_id IS NULL "
-            "ORDER BY l.id",
-            (LetterState.DONE,),
-        )
-        return [self.ledger.get(row[0]) for row in rows.fetchall()]
+        done = [row["letter_id"] for row in rows if row["to_state"] == LetterState.DONE]
+        return [self.ledger.get(letter_id) for letter_id in done], cursor
 
     def enroll(
         self, letter_id: int, sending_type: str, deposited_at: datetime, next_poll_at: datetime
@@ -274,7 +275,7 @@ class History:
     def alerts_to_notify(self, now: datetime) -> list[AlertRow]:
         rows = self._db.execute(
             "SELECT * FROM alerts WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? "
-            "ORDER BY id",
+            "ORDER BY next_attempt_at, id",
             (iso(now),),
         )
         return [_alert(row) for row in rows.fetchall()]

@@ -13,6 +13,10 @@ counter: a letter changed again while its lines were computed keeps its mark and
 again. Counts by status (`line_counts`), the word index (`line_words`, FTS5) and the
 letters' counts by state (`state_counts`) follow through triggers in the same transaction.
 
+The same migration bounds what the daemon reads at start: the letters still to file have an
+index of their own (`letters_unfiled`), and the poller keeps how far it has enrolled the
+deposits (`cursors`) instead of looking for unfollowed letters among all of them.
+
 A line's id is its letter's id shifted left by `LINE_BITS`, plus the document's place
 counted from the end: ordering by id is ordering by letter, latest first when descending,
 documents of a file in their own order; a page's cursor is one id.
@@ -23,6 +27,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from imprimfip.ledger.states import LetterState
 
 LINE_BITS = 20
 LAST_PLACE = (1 << LINE_BITS) - 1
@@ -129,6 +135,16 @@ CREATE TABLE state_counts (
     PRIMARY KEY (flow, state)
 ) WITHOUT ROWID;
 INSERT INTO state_counts SELECT flow, state, count(*) FROM letters GROUP BY flow, state;
+
+CREATE INDEX letters_unfiled ON letters (flow) WHERE final_path IS NOT NULL AND filed_at IS NULL;
+CREATE TABLE cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO cursors SELECT 'enrolled', coalesce(
+    (SELECT min(t.id) - 1 FROM transitions t JOIN letters l ON l.id = t.letter_id
+        LEFT JOIN tracking k ON k.letter_id = l.id
+        WHERE t.to_state = '{LetterState.DONE}' AND l.internal_ref IS NOT NULL
+        AND k.letter_id IS NULL),
+    (SELECT max(id) FROM transitions),
+    0);
 CREATE TRIGGER state_counted AFTER INSERT ON letters BEGIN
     INSERT INTO state_counts VALUES (new.flow, new.state, 1)
         ON CONFLICT DO UPDATE SET letters = letters + 1;
