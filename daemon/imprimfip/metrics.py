@@ -41,3 +41,9 @@ LOOP_STALLS = Counter(
     "Times the event loop answered late by more than 100 ms (work that should run elsewhere).",
     registry=REGISTRY,
 )
+RETIRED = Counter(
+    "imprimfip_retention_removed",
+    "Letters whose files (done, error) or detailed history (history) retention removed.",
+    ["flow", "what"],
+    registry=REGISTRY,
+)

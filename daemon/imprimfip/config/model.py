@@ -219,6 +219,18 @@ class ReportsConfig(FrozenModel):
     days: Annotated[int, Field(ge=1, le=366)] = 31
 
 
+Days = Annotated[int, Field(ge=1)]
+
+
+class RetentionConfig(FrozenModel):
+    """Removing what is old, only when asked: each setting is off unless given a number of
+    days, counted from the letter's arrival. Only letters whose life is over are touched."""
+
+    done_days: Days | None = None
+    error_days: Days | None = None
+    history_days: Days | None = None
+
+
 class ListenerConfig(FrozenModel):
     """A small HTTP server of the daemon: whether it runs, and on which HOST:PORT."""
 
@@ -270,6 +282,7 @@ class Config(FrozenModel):
     logging: LoggingConfig = LoggingConfig()
     tracking: TrackingConfig = TrackingConfig()
     reports: ReportsConfig = ReportsConfig()
+    retention: RetentionConfig = RetentionConfig()
     status_page: StatusPageConfig = StatusPageConfig()
     metrics: MetricsConfig = MetricsConfig()
 

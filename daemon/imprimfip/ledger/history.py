@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from imprimfip.ledger.lines import read_cursor, write_cursor
 from imprimfip.ledger.states import LetterState
 from imprimfip.ledger.store import Ledger, Letter
 
 FILE = ""  # the reference of the file's own status in status_history
+ENROLLED = "enrolled"
 
 
 def iso(moment: datetime) -> str:
@@ -100,16 +102,11 @@ class History:
 
     def enrolled(self) -> int:
         """The transition up to which every deposit is enrolled (kept across starts)."""
-        row = self._db.execute("SELECT value FROM cursors WHERE name = 'enrolled'").fetchone()
-        return int(row[0]) if row else 0
+        return read_cursor(self._db, ENROLLED)
 
     def enrolled_up_to(self, transition_id: int) -> None:
         with self.ledger.transaction() as db:
-            db.execute(
-                "INSERT INTO cursors VALUES ('enrolled', ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (transition_id,),
-            )
+            write_cursor(db, ENROLLED, transition_id)
 
     def deposits_since(self, transition_id: int, limit: int) -> tuple[list[Letter], int]:
         """Letters that became `done` after `transition_id` (at most `limit` moves looked

@@ -253,3 +253,16 @@ def months_written(db: sqlite3.Connection, written: dict[tuple[str, str], int]) 
         "DELETE FROM report_months WHERE flow = ? AND month = ? AND mark = ?",
         [(flow, month, mark) for (flow, month), mark in written.items()],
     )
+
+
+def read_cursor(db: sqlite3.Connection, name: str) -> int:
+    """A position kept across starts (the last move enrolled, the last letter retired...)."""
+    row = db.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_cursor(db: sqlite3.Connection, name: str, value: int) -> None:
+    db.execute(
+        "INSERT INTO cursors VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )

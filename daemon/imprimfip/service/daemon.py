@@ -28,8 +28,10 @@ from imprimfip.service import logs
 from imprimfip.service.health import Snapshot, healthy, status_line
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.notify import SystemdNotifier
+from imprimfip.service.retention import Retention
 from imprimfip.service.stalls import watch_stalls
 from imprimfip.tracking.alerts import RAISED
+from imprimfip.tracking.poller import utc_now
 from imprimfip.tracking.tracker import Tracker
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable
 
@@ -115,6 +117,7 @@ class Daemon:
         self._background: list[asyncio.Task[None]] = []
         self._retired_clients: list[ImprimFipClient] = []
         self._tracker: Tracker | None = None
+        self._retention: Retention | None = None
         self._metrics: MetricsServer | None = None
         self._tracking: list[asyncio.Task[None]] = []
 
@@ -273,6 +276,10 @@ class Daemon:
     async def _start_tracking(self) -> None:
         self._tracker = Tracker(self.config, self._courier.ledger, self._courier.client)
         self._tracking = await self._tracker.start()
+        roots = {flow.name: flow.root for flow in self.config.flows}
+        self._retention = Retention(self.config.retention, roots, self.config.ledger.path, utc_now)
+        if self._retention.on:
+            self._tracking.append(asyncio.create_task(self._retention.run(), name="retention"))
 
     async def _stop_tracking(self) -> None:
         for task in self._tracking:
@@ -280,6 +287,8 @@ class Daemon:
         await asyncio.gather(*self._tracking, return_exceptions=True)
         if self._tracker is not None:
             await self._tracker.stop()
+        if self._retention is not None:
+            await self._retention.close()
 
     async def run(self, stop: asyncio.Event, reload: asyncio.Event | None = None) -> None:
         """Run until `stop` is set, reloading the config each time `reload` is set; in-flight
