@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from imprimfip.config.secrets import SecretValue
 from imprimfip.frozen import FrozenModel
+from imprimfip.passwords import is_hash
 from imprimfip.validation.rules import ValidationRules
 
 Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
@@ -255,9 +256,29 @@ class ListenerConfig(FrozenModel):
 
 
 class StatusPageConfig(ListenerConfig):
-    """The read-only status page: on the loopback interface unless said otherwise."""
+    """The read-only status page: on the loopback interface unless said otherwise; with
+    TLS (a certificate and its key, PEM) and a login (HTTP basic, against a password hash
+    made by `imprimfip hash-password`) when it is opened to the office's network."""
 
     listen: str = "127.0.0.1:7010"
+    tls_certificate: SecretValue | None = None
+    tls_key: SecretValue | None = None
+    login: Annotated[str, Field(min_length=1, pattern=r"^[^:]+$")] | None = None
+    password_hash: SecretValue | None = None
+
+    @model_validator(mode="after")
+    def _pairs(self) -> StatusPageConfig:
+        if (self.tls_certificate is None) != (self.tls_key is None):
+            raise ValueError("give both tls_certificate and tls_key (PEM), or neither")
+        if (self.login is None) != (self.password_hash is None):
+            raise ValueError("give both login and password_hash, or neither")
+        # An empty secret is one not read (commands that need no secrets).
+        if self.password_hash and not is_hash(self.password_hash.reveal()):
+            raise ValueError(
+                "password_hash is not a password hash: make one with "
+                "`imprimfip hash-password` and give it as a secret"
+            )
+        return self
 
 
 class MetricsConfig(ListenerConfig):

@@ -12,7 +12,7 @@ from imprimfip import __version__
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
 from imprimfip.sandbox import cli as sandbox_cli
-from imprimfip.service import check_config, demo, logs, resolve, status
+from imprimfip.service import check_config, demo, hash_password, logs, resolve, status
 from imprimfip.service.exitcodes import ExitCode
 from imprimfip.service.runner import DEFAULT_CONFIG, report_config_error, run_daemon
 from imprimfip.validation import command
@@ -41,6 +41,7 @@ SUBCOMMANDS: tuple[tuple[str, str, Subcommand], ...] = (
         "check the config, folders, ledger and API access before starting",
         check_config,
     ),
+    ("hash-password", "hash the status page's password (read from stdin)", hash_password),
 )
 
 
