@@ -98,7 +98,8 @@ async def test_the_current_report_holds_the_last_days_and_each_closed_month_its_
     _, _, root, _ = flow
 
     async def written() -> bool:
-        return all((root / name).exists() for name in (CURRENT, "suivi-des-envois-2026-02.csv"))
+        months = ("suivi-des-envois-2026-01.csv", "suivi-des-envois-2026-02.csv")
+        return all((root / name).exists() for name in (CURRENT, *months))
 
     await async_wait_until(written)
     assert names_in((root / CURRENT).read_bytes()) == ["mars.pdf", "fevrier.pdf"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,18 +114,30 @@ def up_to_date(ledger: Ledger) -> None:
         pass
 
 
-@pytest.fixture
-async def page(ledger, tmp_path):
+@contextlib.asynccontextmanager
+async def served(
+    ledger: Ledger, flows: list[FlowSummary], now: datetime
+) -> AsyncIterator[StatusPage]:
+    """The real page server on `ledger`, its lines brought up to date first."""
     up_to_date(ledger)
-    reader = Reader(tmp_path / "ledger.sqlite3")
+    path = Path(ledger.connection.execute("PRAGMA database_list").fetchone()["file"])
+    reader = Reader(path)
     server = StatusPage(
-        StatusPageConfig(listen="127.0.0.1:0"), FLOWS, PageLookups(reader), lambda: NOW
+        StatusPageConfig(listen="127.0.0.1:0"), flows, PageLookups(reader), lambda: now
     )
     await server.start()
     assert server.url is not None
-    yield server
-    await server.stop()
-    await reader.close()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        await reader.close()
+
+
+@pytest.fixture
+async def page(ledger):
+    async with served(ledger, FLOWS, NOW) as server:
+        yield server
 
 
 async def chromium(tmp_path: Path, *args: str) -> str:

@@ -13,15 +13,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import FILE, History, Outcome, Status
 from imprimfip.ledger.reads import Reader
 from imprimfip.outputs.statuspage.render import FlowSummary
-from imprimfip.outputs.statuspage.server import StatusPage
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.lookups import PageLookups
-from tests.outputs.test_status_page import up_to_date
+from tests.outputs.test_status_page import served
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 FLOWS = [FlowSummary("courrier", "STD"), FlowSummary("lots", "STD")]
@@ -62,17 +59,12 @@ def ledger(tmp_path):
 
 
 @pytest.fixture
-async def http(ledger, tmp_path):
-    up_to_date(ledger)
-    reader = Reader(tmp_path / "ledger.sqlite3")
-    server = StatusPage(
-        StatusPageConfig(listen="127.0.0.1:0"), FLOWS, PageLookups(reader), lambda: NOW
-    )
-    await server.start()
-    async with httpx.AsyncClient(base_url=server.url or "", timeout=30) as client:
+async def http(ledger):
+    async with (
+        served(ledger, FLOWS, NOW) as server,
+        httpx.AsyncClient(base_url=server.url or "", timeout=30) as client,
+    ):
         yield client
-    await server.stop()
-    await reader.close()
 
 
 def section(page: str, anchor: str) -> str:

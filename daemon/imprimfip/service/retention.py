@@ -144,14 +144,7 @@ class Retention:
         """Remove the letter's files of `kind` now (history: say it may go)."""
         if not removable(letter, kind):
             if concerns(letter, kind) and not is_over(letter):
-                log.info(
-                    "retention_kept",
-                    letter_id=letter.letter_id,
-                    flow=letter.flow,
-                    file=letter.name,
-                    what=kind,
-                    state=letter.state,
-                )
+                _say("retention_kept", letter, kind, state=letter.state)
             return False
         if kind == "history":
             return True
@@ -174,10 +167,10 @@ class Retention:
 
 def _removed(letter: aged.Aged, kind: str) -> None:
     RETIRED.labels(flow=letter.flow, what=kind).inc()
+    _say("retention_removed", letter, kind)
+
+
+def _say(event: str, letter: aged.Aged, kind: str, **more: object) -> None:
     log.info(
-        "retention_removed",
-        letter_id=letter.letter_id,
-        flow=letter.flow,
-        file=letter.name,
-        what=kind,
+        event, letter_id=letter.letter_id, flow=letter.flow, file=letter.name, what=kind, **more
     )
