@@ -28,6 +28,9 @@ from imprimfip.tracking.letters import Line
 
 PAGE = 50
 TO_DO = 20
+# Lines lag a change by a fraction of a second; only a backlog this large (after an
+# upgrade) is worth telling staff that counts and lists are still catching up.
+CATCHING_UP = 100
 _CURSOR = re.compile(r"^\d{1,19}(-\d{1,19})?$")
 
 
@@ -133,6 +136,10 @@ def wanted_from(params: Mapping[str, str], flows: Sequence[FlowSummary]) -> Want
     )
 
 
+def _backlog(waiting: int) -> int:
+    return waiting if waiting >= CATCHING_UP else 0
+
+
 def _list_title(wanted: Wanted) -> tuple[str, str, str]:
     """The main list's title, section id and text when empty."""
     if wanted.words:
@@ -174,7 +181,7 @@ async def front(
         "index.html",
         flows=flows,
         now=now,
-        waiting=waiting,
+        waiting=_backlog(waiting),
         wanted=wanted,
         by_flow=by_flow,
         to_do=None if narrowed else to_do.lines,
@@ -201,7 +208,7 @@ async def to_do_page(
         "to_do.html",
         flows=flows,
         now=now,
-        waiting=waiting,
+        waiting=_backlog(waiting),
         listing=listing,
         following=_next("/a-traiter", params, listing),
         title=f"À traiter{where} ({to_do_total(counts, wanted.flow)})",
