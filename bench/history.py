@@ -7,7 +7,8 @@ The loaded daemon starts on a copy of a ledger of `--letters` letters over three
 (`bench.ledger_seed`: generated once, then cached in the temporary folder, keyed by N), in
 four flows, with the metrics endpoint and the status page on. For each daemon it measures:
 
-- start: from the process start to its `daemon_started` line (schema migrations included);
+- start: from the process start to its `daemon_started` line (schema migrations included),
+  and the same at the next start, once the ledger is upgraded;
 - report: from the process start until every flow's `suivi-des-envois.csv` is written;
 - metrics: one scrape of /metrics (median of `--repeats`);
 - page: one request of the status page's front page, of one flow, and a search;
@@ -71,6 +72,7 @@ WAIT_S = 1800.0
 @dataclass
 class Figures:
     start_s: float = 0.0
+    restart_s: float = 0.0
     report_s: float = 0.0
     metrics_s: float = 0.0
     front_s: float = 0.0
@@ -230,11 +232,15 @@ def measure(api_url: str, letters: int, args: argparse.Namespace) -> Figures:
             figures.peak_rss_mb = peak_rss_mb(daemon.pid)
             figures.stalls = stalls(httpx.get(metrics + "metrics", timeout=REQUEST_TIMEOUT_S).text)
             figures.refused = tuple(deposits.refused)
+        began = time.monotonic()
+        with Daemon(config, root / "daemon-again.log") as again:
+            figures.restart_s = again.wait_started() - began
     return figures
 
 
 ROWS = (
     ("start to daemon_started", "start_s", "s"),
+    ("the same at the next start", "restart_s", "s"),
     ("every flow's CSV written, from the start", "report_s", "s"),
     ("every letter's lines up to date, from the start", "catch_up_s", "s"),
     ("metrics scrape", "metrics_s", "s"),
