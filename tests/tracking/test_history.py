@@ -90,7 +90,7 @@ def test_a_poll_records_its_changes_schedule_and_alerts_each_once(ledger):
     assert [s.status for s in history.history(letter)] == ["Erreur"]
     tracked = history.tracked(letter)
     assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, "final")
-    assert history.latest(letter) == {letter: {FILE: seen[0]}}
+    assert history.latest(letter) == {FILE: seen[0]}
 
 
 def test_only_what_differs_from_the_latest_status_is_a_change():

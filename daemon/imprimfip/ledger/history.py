@@ -167,22 +167,10 @@ class History:
         row = self._db.execute("SELECT MIN(next_poll_at) FROM tracking").fetchone()
         return moment(row[0]) if row[0] else None
 
-    def latest(self, letter_id: int | None = None) -> dict[int, dict[str, Status]]:
-        """The latest status of each file and document, by letter id then reference: of
-        one letter, or of all."""
-        where, params = _scope("h", letter_id, None)
-        rows = self._db.execute(
-            "SELECT h.* FROM status_history h JOIN (SELECT MAX(id) AS id FROM status_history "
-            "GROUP BY letter_id, reference) m ON m.id = h.id "
-            f"JOIN letters l ON l.id = h.letter_id WHERE {where} ORDER BY h.id",
-            params,
-        )
-        found: dict[int, dict[str, Status]] = {}
-        for row in rows.fetchall():
-            found.setdefault(row["letter_id"], {})[row["reference"]] = Status(
-                row["reference"], row["status"], row["status_date"], row["message"]
-            )
-        return found
+    def latest(self, letter_id: int) -> dict[str, Status]:
+        """The latest status of a letter's file and of each of its documents, by reference
+        (read through the letter's own rows: a poll never costs the whole history)."""
+        return self.facts([letter_id])[letter_id].latest
 
     def facts(self, letter_ids: Sequence[int]) -> dict[int, Facts]:
         """What tracking knows of each letter (followed or not), in three queries."""
@@ -287,28 +275,6 @@ class History:
                 "WHERE id = ?",
                 (",".join(pending), iso(next_attempt_at) if next_attempt_at else None, alert_id),
             )
-
-    def alerts(self, *, flow: str | None = None) -> dict[int, list[AlertRow]]:
-        """The alerts raised, by letter id (of one flow's letters, or all)."""
-        where, params = _scope("a", None, flow)
-        rows = self._db.execute(
-            f"SELECT a.* FROM alerts a JOIN letters l ON l.id = a.letter_id WHERE {where} "
-            "ORDER BY a.id",
-            params,
-        )
-        found: dict[int, list[AlertRow]] = {}
-        for row in rows.fetchall():
-            found.setdefault(row["letter_id"], []).append(_alert(row))
-        return found
-
-
-def _scope(table: str, letter_id: int | None, flow: str | None) -> tuple[str, tuple[object, ...]]:
-    """A WHERE clause on `table` (joined with letters as `l`) for one letter or one flow."""
-    if letter_id is not None:
-        return f"{table}.letter_id = ?", (letter_id,)
-    if flow is not None:
-        return "l.flow = ?", (flow,)
-    return "1", ()
 
 
 def _alert(row: Any) -> AlertRow:

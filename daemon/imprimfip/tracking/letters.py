@@ -2,7 +2,7 @@
 
 One `Line` per letter: a mono-document file is one letter; a multi-document file is one
 letter per business reference. `lines_of` is a pure function of what the ledger knows;
-`overview` reads it.
+`keeper` keeps its result in the ledger as letters change.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import FILE, AlertRow, History, Status, Tracked, moment
+from imprimfip.ledger.history import FILE, AlertRow, Status, Tracked, moment
 from imprimfip.tracking import finality, messages_fr
 from imprimfip.tracking.alerts import DELIVERY_PROBLEMS
 from imprimfip.tracking.schedule import DAY, Timing
@@ -128,25 +128,3 @@ def _attention(file: Status | None, status: Status, *, overdue: bool) -> str | N
     if overdue and finality.awaiting_hand_over(file_status, shown):
         return "overdue"
     return None
-
-
-def overview(history: History, timing: Timing, flow: str | None = None) -> list[Line]:
-    """Every deposited, uncertain or refused letter (of one flow), the latest first."""
-    letters = history.letters(
-        LetterState.DONE, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
-    )
-    schedules = history.schedules(flow=flow)
-    latest = history.latest(flow=flow)
-    raised = history.alerts(flow=flow)
-    lines = [
-        line
-        for letter in reversed(letters)
-        for line in lines_of(
-            letter,
-            schedules.get(letter.id),
-            latest.get(letter.id, {}),
-            raised.get(letter.id, []),
-            timing,
-        )
-    ]
-    return lines

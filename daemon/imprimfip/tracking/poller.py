@@ -147,7 +147,7 @@ class Poller:
         logger: structlog.stdlib.BoundLogger,
     ) -> None:
         now = self._clock()
-        latest = self._history.latest(tracked.letter_id).get(tracked.letter_id, {})
+        latest = self._history.latest(tracked.letter_id)
         new = changes(latest, statuses(report)) if report is not None else []
         merged = {**latest, **{status.reference: status for status in new}}
         current = phase(tracked.sending_type, file_status(merged), documents(merged))
