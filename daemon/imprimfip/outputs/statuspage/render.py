@@ -43,7 +43,7 @@ def _day(value: datetime | str | None) -> str:
     return found.astimezone().date().isoformat() if found else ""
 
 
-def _number(value: int) -> str:
+def number(value: int) -> str:
     """12 345, with the narrow no-break space French uses between thousands."""
     return f"{value:,}".replace(",", "\u202f")
 
@@ -58,7 +58,7 @@ _ENVIRONMENT = Environment(
 _ENVIRONMENT.filters.update(
     date=_date,
     day=_day,
-    number=_number,
+    number=number,
     motive=lambda attention: ATTENTION_LABELS.get(attention or "", ""),
     sending_type=lambda kind: SENDING_TYPES.get(kind, kind),
     state=lambda state: LETTER_STATES.get(state, state),

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import urlencode
 
-from imprimfip.outputs.statuspage.render import FlowSummary, render
+from imprimfip.outputs.statuspage.render import FlowSummary, number, render
 from imprimfip.tracking.letters import Line
 
 PAGE = 50
@@ -103,6 +104,21 @@ def day(text: str) -> date | None:
         return None
 
 
+def by_status(counts: Sequence[Count]) -> dict[str, list[Count]]:
+    """Each flow's letters by status, the most frequent first (whatever their reason to be
+    looked at: a shipped letter may or may not have been late)."""
+    merged: dict[str, Counter[str]] = {}
+    for count in counts:
+        merged.setdefault(count.flow, Counter())[count.status] += count.lines
+    return {
+        flow: [
+            Count(flow, status, "", lines)
+            for status, lines in sorted(statuses.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        for flow, statuses in merged.items()
+    }
+
+
 def to_do_total(counts: Sequence[Count], flow: str) -> int:
     return sum(c.lines for c in counts if c.attention and (not flow or c.flow == flow))
 
@@ -164,16 +180,11 @@ async def front(
         source.listing(Wanted(flow=wanted.flow, to_do=True), TO_DO),
         source.waiting(),
     )
-    by_flow: dict[str, list[Count]] = {}
-    for count in counts:
-        if count.flow != wanted.flow and wanted.flow:
-            continue
-        by_flow.setdefault(count.flow, []).append(count)
     total = to_do_total(counts, wanted.flow)
     more = None
     if total > len(to_do.lines):
         query = urlencode({"flux": wanted.flow} if wanted.flow else {})
-        more = Link(f"/a-traiter?{query}", f"Voir les {total} courriers à traiter")
+        more = Link(f"/a-traiter?{query}", f"Voir les {number(total)} courriers à traiter")
     title, anchor, empty = _list_title(wanted)
     if wanted.status:
         title += f" ({status_total(counts, wanted.flow, wanted.status)})"
@@ -183,7 +194,7 @@ async def front(
         now=now,
         waiting=_backlog(waiting),
         wanted=wanted,
-        by_flow=by_flow,
+        by_flow=by_status(counts),
         to_do=None if narrowed else to_do.lines,
         to_do_total=total,
         to_do_more=more,
