@@ -199,7 +199,7 @@ def measure(api_url: str, letters: int, args: argparse.Namespace) -> Figures:
             shutil.copyfile(cached_ledger(letters), root / "state" / "ledger.sqlite3")
         began = time.monotonic()
         with Daemon(config, root / "daemon.log") as daemon:
-            figures.start_s = daemon.wait_started() - began
+            figures.start_s = daemon.wait_started(WAIT_S) - began
             wait_until(lambda: all(report_rows(root, f.name) for f in FLOWS), timeout=WAIT_S)
             figures.report_s = time.monotonic() - began
             deposits = Deposits(root, letters + 1)
@@ -239,7 +239,7 @@ def measure(api_url: str, letters: int, args: argparse.Namespace) -> Figures:
             figures.refused = tuple(deposits.refused)
         began = time.monotonic()
         with Daemon(config, root / "daemon-again.log") as again:
-            figures.restart_s = again.wait_started() - began
+            figures.restart_s = again.wait_started(WAIT_S) - began
     return figures
 
 
