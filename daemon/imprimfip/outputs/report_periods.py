@@ -24,6 +24,7 @@ MIN_INTERVAL_S = 1.0
 # Rest as long as the writing took (in a worker thread: the loop is not held meanwhile).
 REST_FACTOR = 1.0
 DAY_CHECK_S = 60.0
+BUSY_CHECK_S = 5.0
 
 Marks = Mapping[tuple[str, str], int]
 
@@ -99,6 +100,9 @@ class Reports:
     source: ReportSource
     days: int
     clock: Callable[[], datetime]
+    # True while the lines of many letters are still to be computed (after an upgrade):
+    # the months' files wait, rather than be written again after every batch.
+    busy: Callable[[], bool] = lambda: False
     _changes: tuple[asyncio.Event, asyncio.Event] = field(
         default_factory=lambda: (asyncio.Event(), asyncio.Event())
     )
@@ -138,6 +142,8 @@ class Reports:
     async def _months(self) -> None:
         changed = self._changes[1]
         while True:
+            while self.busy():
+                await asyncio.sleep(BUSY_CHECK_S)
             changed.clear()
             marks = await self._marks()
             failed = False

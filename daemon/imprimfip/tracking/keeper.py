@@ -98,6 +98,7 @@ class Keeper:
         self._timing = timing
         self._on_change = on_change
         self._wake = asyncio.Event()
+        self.catching_up = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -105,6 +106,7 @@ class Keeper:
     async def run(self) -> None:
         backlog = await self._workers.run(lambda ledger: stored_lines.waiting(ledger.connection))
         if backlog > BATCH:
+            self.catching_up = True
             log.info("lines_catching_up", letters=backlog)
         started = reported = time.monotonic()
         while True:
@@ -122,9 +124,9 @@ class Keeper:
                     )
                     log.info("lines_catching_up", letters=left)
                 continue
-            if backlog > BATCH:
+            if self.catching_up:
                 log.info("lines_caught_up", seconds=round(time.monotonic() - started, 1))
-                backlog = 0
+                self.catching_up = False
             try:
                 async with asyncio.timeout(SCAN_S):
                     await self._wake.wait()

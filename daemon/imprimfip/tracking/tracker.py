@@ -45,13 +45,14 @@ class Tracker:
             Reader(path, threads=1, timeout_s=REPORT_READ_TIMEOUT_S),
         ]
         roots = {f.name: f.root for f in config.flows}
+        self.keeper = Keeper(self._writer, timing, lambda _months: self.reports.wake())
         self.reports = Reports(
             list(roots),
             ReportLookups(self._readers[1], self._writer, roots),
             config.reports.days,
             clock,
+            busy=lambda: self.keeper.catching_up,
         )
-        self.keeper = Keeper(self._writer, timing, lambda _months: self.reports.wake())
         self.notifier = Notifier(self.history, {f.name: f.notify for f in config.flows}, clock)
         self.poller = Poller(
             config,
