@@ -130,9 +130,9 @@ class Daemon:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_started(self) -> float:
+    def wait_started(self, timeout: float = START_TIMEOUT_S) -> float:
         """Wait for its `daemon_started` line; returns the monotonic time it was seen."""
-        wait_until(lambda: self._started() or self.process.poll() is not None, START_TIMEOUT_S)
+        wait_until(lambda: self._started() or self.process.poll() is not None, timeout)
         if self.process.poll() is not None:
             raise SystemExit(f"the daemon exited with {self.process.returncode}: see {self.log}")
         return time.monotonic()

@@ -44,3 +44,14 @@ STORAGE_FAULTS = Counter(
     ["place", "kind"],
     registry=REGISTRY,
 )
+LOOP_STALLS = Counter(
+    "imprimfip_event_loop_stalls",
+    "Times the event loop answered late by more than 100 ms (work that should run elsewhere).",
+    registry=REGISTRY,
+)
+RETIRED = Counter(
+    "imprimfip_retention_removed",
+    "Letters whose files (done, error) or detailed history (history) retention removed.",
+    ["flow", "what"],
+    registry=REGISTRY,
+)

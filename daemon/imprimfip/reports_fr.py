@@ -24,7 +24,18 @@ SENDING_TYPES = {
     "LRAR": "Recommandé avec AR",
 }
 
-# Why a letter is listed first on the status page (tracking.letters.Attention).
+# Where a letter stands in the daemon (the status page's letter history), by the ledger's
+# state of a letter (`ledger.states.LetterState`).
+LETTER_STATES = {
+    "claimed": "Pris en charge",
+    "submitting": "En cours de dépôt",
+    "deposited": "Déposé",
+    "rejected": "Refusé avant envoi",
+    "uncertain": "Dépôt incertain",
+    "void": "Annulé (remis dans la boîte de dépôt)",
+}
+
+# Why a letter is listed first on the status page (`letter_lines.Attention`).
 ATTENTION_LABELS = {
     "uncertain": "Dépôt incertain",
     "rejected": "Refusé avant envoi",
@@ -71,6 +82,10 @@ _TEXTS = {
 def letter_name(file_name: str, reference: str) -> str:
     """« lettre.pdf », or « lot.pdf » (pli REF) for one document of a multi-document file."""
     return f"« {file_name} »" + (f" (pli {reference})" if reference else "")
+
+
+def alert_title(kind: str) -> str:
+    return _SUBJECTS.get(kind, kind)
 
 
 def alert_subject(kind: str, file_name: str) -> str:

@@ -34,6 +34,10 @@ SCRIPTS = {
         ["--pages", "20", "--runs", "1", "--pictures", "2"],
         ["pages=20", "worker_peak_rss=", "pictures=", "bare_render="],
     ),
+    "history": (
+        ["--letters", "300", "--deposits", "1", "--repeats", "1"],
+        ["letters=300", "deposit_reloading_s=", "peak_rss_mb="],
+    ),
 }
 
 

@@ -37,10 +37,15 @@ def test_a_ledger_of_the_first_version_is_upgraded_and_keeps_its_letters(tmp_pat
             "INSERT INTO letters (flow, name, state, internal_ref, created_at, updated_at) "
             "VALUES ('courrier', 'ancienne.pdf', 'done', 'ancienne@demo.pdf', 'x', 'x')"
         )
+        db.execute(
+            "INSERT INTO transitions (letter_id, at, from_state, to_state) "
+            "VALUES (1, 'x', 'submitting', 'done')"
+        )
         db.execute("PRAGMA user_version = 1")
     ledger = Ledger(path)
     try:
-        [letter] = History(ledger).untracked()
+        history = History(ledger)
+        [letter], _ = history.deposits_since(history.enrolled(), 10)
         assert letter.name == "ancienne.pdf"
         assert ledger.connection.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     finally:
@@ -49,14 +54,15 @@ def test_a_ledger_of_the_first_version_is_upgraded_and_keeps_its_letters(tmp_pat
 
 def test_new_deposits_are_found_after_a_cursor_and_enrolled_once(ledger):
     history = History(ledger)
-    cursor = history.last_transition()
+    cursor = history.enrolled()
     first = deposit(ledger, "a.pdf")
-    letters, cursor = history.deposits_since(cursor)
+    letters, cursor = history.deposits_since(cursor, 100)
     assert [x.id for x in letters] == [first]
-    assert history.deposits_since(cursor) == ([], cursor)
+    assert history.deposits_since(cursor, 100) == ([], cursor)
+    history.enrolled_up_to(cursor)
+    assert history.enrolled() == cursor, "kept for the next start"
     assert history.enroll(first, "STD", DEPOSIT, DEPOSIT + timedelta(minutes=10))
     assert not history.enroll(first, "STD", DEPOSIT, DEPOSIT)
-    assert history.untracked() == []
     assert history.tracked(first).next_poll_at == DEPOSIT + timedelta(minutes=10)
 
 
@@ -85,7 +91,7 @@ def test_a_poll_records_its_changes_schedule_and_alerts_each_once(ledger):
     assert [s.status for s in history.history(letter)] == ["Erreur"]
     tracked = history.tracked(letter)
     assert (tracked.polls, tracked.next_poll_at, tracked.ended) == (2, None, Ended.FINAL)
-    assert history.latest(letter) == {letter: {WHOLE_FILE: seen[0]}}
+    assert history.latest(letter) == {WHOLE_FILE: seen[0]}
 
 
 def test_a_notification_left_pending_is_due_again_at_its_retry_time(ledger):

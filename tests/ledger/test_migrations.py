@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from imprimfip.ledger import Ledger, LetterState
+from imprimfip.ledger import Ledger, LetterState, reads
 from imprimfip.ledger.history import History
 from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.schema import MIGRATIONS
+from imprimfip.tracking.keeper import refresh
+from imprimfip.tracking.schedule import Timing
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sql"
 RENAMED = {"done": LetterState.DEPOSITED}
@@ -76,9 +78,9 @@ def test_a_migrated_ledger_goes_on_as_a_new_one(old_ledger):
     ledger = Ledger(old_ledger)
     try:
         history = History(ledger)
-        [untracked] = history.untracked()
+        [untracked], _ = history.deposits_since(history.enrolled(), 100)
         assert untracked.name == "j.pdf"
-        deposits, _ = history.deposits_since(0)
+        deposits, _ = history.deposits_since(0, 100)
         assert [letter.name for letter in deposits] == ["a.pdf", "d.pdf", "i.pdf", "j.pdf"]
         [in_flight] = ledger.in_states(LetterState.SUBMITTING)
         moved = ledger.move(in_flight.id, LetterState.DEPOSITED, internal_ref="h_8@demo.pdf")
@@ -102,3 +104,37 @@ def test_a_migrated_ledger_records_the_search_for_an_uncertain_deposit(old_ledge
         assert AbsentRefs(reopened).of(in_flight.id) == {"h_8@demo.pdf"}
     finally:
         reopened.close()
+
+
+def test_a_version_2_ledger_migrated_through_every_version_counts_and_shows_its_letters(
+    old_ledger,
+):
+    """Migration 5 counts letters by state and notes every letter for its lines after 3
+    renamed `done`: the counts say `deposited`, and every deposited letter gets its line."""
+    with closing(sqlite3.connect(old_ledger)) as db:
+        rows = db.execute("SELECT flow, name, state FROM letters").fetchall()
+    by_state: dict[tuple[str, str], int] = {}
+    for flow, _, state in rows:
+        key = (flow, RENAMED.get(state, state))
+        by_state[key] = by_state.get(key, 0) + 1
+    shown = {name for _, name, state in rows if state in ("done", "rejected", "uncertain")}
+
+    ledger = Ledger(old_ledger)
+    try:
+        db = ledger.connection
+        assert ledger.counts() == by_state
+        while refresh(ledger, Timing()).letters:
+            pass
+        assert {row[0] for row in db.execute("SELECT file FROM letter_lines")} == shown
+        lines = db.execute("SELECT count(*) FROM letter_lines").fetchone()[0]
+        assert sum(n for *_, n in reads.counts(db)) == lines
+
+        [in_flight] = ledger.in_states(LetterState.SUBMITTING)
+        ledger.move(in_flight.id, LetterState.DEPOSITED, internal_ref="h_8@demo.pdf")
+        key = (in_flight.flow, str(LetterState.DEPOSITED))
+        assert ledger.counts()[key] == by_state.get(key, 0) + 1
+        assert (in_flight.flow, "submitting") not in ledger.counts()
+        refresh(ledger, Timing())
+        assert in_flight.name in {row[0] for row in db.execute("SELECT file FROM letter_lines")}
+    finally:
+        ledger.close()

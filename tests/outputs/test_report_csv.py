@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from imprimfip.config.model import FlowConfig
 from imprimfip.letter_lines import Line
-from imprimfip.outputs.report_csv import FILE_NAME, HEADERS, Reports, render
+from imprimfip.outputs.report_csv import FILE_NAME, HEADERS, WriteFaults, render, write_report
 
 DEPOSIT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -73,22 +72,23 @@ def test_an_empty_flow_has_its_headers_only():
 
 
 def test_the_report_is_replaced_whole_in_the_flow_folder(tmp_path):
-    flow = FlowConfig(name="courrier", root=tmp_path)
-    content = {"courrier": [line()]}
-    reports = Reports([flow], lambda name: content[name])
-    assert reports.write("courrier")
-    content["courrier"] = [line(), line(file="Deuxième.pdf")]
-    assert reports.write("courrier")
+    write_report(tmp_path / FILE_NAME, [line()])
+    write_report(tmp_path / FILE_NAME, [line(), line(file="Deuxième.pdf")])
     assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]
     rows = read_as_a_spreadsheet((tmp_path / FILE_NAME).read_bytes())
     assert [r[1] for r in rows[1:]] == ["Relevé d'échéances.pdf", "Deuxième.pdf"]
 
 
-def test_a_report_that_cannot_be_written_is_reported_not_raised(tmp_path):
-    (tmp_path / FILE_NAME).mkdir()
-    flow = FlowConfig(name="courrier", root=tmp_path)
-    reports = Reports([flow], lambda name: [line()])
-    assert not reports.write("courrier")
+def test_a_report_that_cannot_be_written_waits_before_it_is_tried_again(tmp_path):
+    path = tmp_path / FILE_NAME
+    path.mkdir()
+    faults = WriteFaults()
+    with pytest.raises(OSError) as raised:
+        write_report(path, [line()])
+    faults.failed("courrier", path, raised.value)
+    assert not faults.due(path)
+    faults.succeeded("courrier", path)
+    assert faults.due(path)
 
 
 @pytest.mark.parametrize(

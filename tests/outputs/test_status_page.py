@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,10 +15,12 @@ import pytest
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
+from imprimfip.ledger.reads import Reader
 from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
+from imprimfip.service.lookups import PageLookups
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.letters import overview
+from imprimfip.tracking.keeper import refresh
 from imprimfip.tracking.schedule import Timing
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,19 +108,36 @@ def ledger(tmp_path):
     opened.close()
 
 
-@pytest.fixture
-async def page(ledger):
-    history = History(ledger)
+def up_to_date(ledger: Ledger) -> None:
+    """Bring every letter's lines up to date, as the daemon's keeper does."""
+    while refresh(ledger, Timing()).letters:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def served(
+    ledger: Ledger, flows: list[FlowSummary], now: datetime
+) -> AsyncIterator[StatusPage]:
+    """The real page server on `ledger`, its lines brought up to date first."""
+    up_to_date(ledger)
+    path = Path(ledger.connection.execute("PRAGMA database_list").fetchone()["file"])
+    reader = Reader(path)
     server = StatusPage(
-        StatusPageConfig(listen="127.0.0.1:0"),
-        FLOWS,
-        lambda flow: overview(history, Timing(), flow),
-        lambda: NOW,
+        StatusPageConfig(listen="127.0.0.1:0"), flows, PageLookups(reader), lambda: now
     )
     await server.start()
     assert server.url is not None
-    yield server
-    await server.stop()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        await reader.close()
+
+
+@pytest.fixture
+async def page(ledger):
+    async with served(ledger, FLOWS, NOW) as server:
+        yield server
 
 
 async def chromium(tmp_path: Path, *args: str) -> str:
@@ -135,9 +156,10 @@ async def chromium(tmp_path: Path, *args: str) -> str:
 
 
 def text_of(section: str, dom: str) -> str:
+    """The text of a section, its tags dropped and its white space collapsed."""
     match = re.search(rf'<section id="{section}">(.*?)</section>', dom, re.S)
     assert match, f"no section {section}"
-    return re.sub(r"<[^>]+>", " ", match.group(1))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
 
 
 @pytest.mark.slow  # headless Chromium starts for each page read
@@ -183,3 +205,16 @@ async def test_the_page_forbids_scripts_and_is_read_only(page):
     assert answer.headers["content-security-policy"].startswith("default-src 'none'")
     assert answer.headers["content-type"] == "text/html; charset=utf-8"
     assert posted.status_code == 405
+
+
+@needs_chromium
+async def test_a_letter_found_by_its_reference_opens_with_its_history(tmp_path, page):
+    found = await chromium(tmp_path, "--dump-dom", f"{page.url}?q=4@demo")
+    assert "Convocation.pdf" in text_of("recherche", found)
+    [address] = re.findall(r'href="(/courrier/\d+)"', found.split('id="recherche"')[1])[:1]
+    letter = await chromium(tmp_path, "--dump-dom", page.url.rstrip("/") + address)
+    assert "<script" not in letter
+    assert "Convocation.pdf" in text_of("courrier", letter)
+    history = text_of("historique", letter)
+    assert "Refusé" in history and "Pli refusé" in history
+    assert "Non distribué" in text_of("statut", letter)

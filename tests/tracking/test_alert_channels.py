@@ -146,7 +146,9 @@ async def test_a_refused_registered_letter_raises_one_alert(tmp_path, make_sandb
         ids = [await harness.deposit(lrar(f"recommande-{n}.pdf")) for n in range(2)]
         await harness.until_all_ended(len(ids))
 
-        raised = harness.history.alerts()
+        raised = {
+            letter_id: harness.history.facts([letter_id])[letter_id].alerts for letter_id in ids
+        }
         assert {letter_id: [a.kind for a in found] for letter_id, found in raised.items()} == {
             letter_id: ["refused"] for letter_id in ids
         }

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from imprimfip.config.rules import ValidationRules
 from imprimfip.config.secrets import SecretValue
 from imprimfip.frozen import FrozenModel
+from imprimfip.passwords import is_hash
 from imprimfip.postal import PostalAddress
 
 Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
@@ -263,6 +264,25 @@ class TrackingConfig(FrozenModel):
     max_concurrent_polls: Annotated[int, Field(ge=1, le=32)] = 4
 
 
+class ReportsConfig(FrozenModel):
+    """The CSV reports in each flow's folder: `suivi-des-envois.csv` holds the letters of
+    the last `days` days; each closed month has its own file."""
+
+    days: Annotated[int, Field(ge=1, le=366)] = 31
+
+
+Days = Annotated[int, Field(ge=1)]
+
+
+class RetentionConfig(FrozenModel):
+    """Removing what is old, only when asked: each setting is off unless given a number of
+    days, counted from the letter's arrival. Only letters whose life is over are touched."""
+
+    done_days: Days | None = None
+    error_days: Days | None = None
+    history_days: Days | None = None
+
+
 class ListenerConfig(FrozenModel):
     """A small HTTP server of the daemon: whether it runs, and on which HOST:PORT."""
 
@@ -287,9 +307,29 @@ class ListenerConfig(FrozenModel):
 
 
 class StatusPageConfig(ListenerConfig):
-    """The read-only status page: on the loopback interface unless said otherwise."""
+    """The read-only status page: on the loopback interface unless said otherwise; with
+    TLS (a certificate and its key, PEM) and a login (HTTP basic, against a password hash
+    made by `imprimfip hash-password`) when it is opened to the office's network."""
 
     listen: str = "127.0.0.1:7010"
+    tls_certificate: SecretValue | None = None
+    tls_key: SecretValue | None = None
+    login: Annotated[str, Field(min_length=1, pattern=r"^[^:]+$")] | None = None
+    password_hash: SecretValue | None = None
+
+    @model_validator(mode="after")
+    def _pairs(self) -> StatusPageConfig:
+        if (self.tls_certificate is None) != (self.tls_key is None):
+            raise ValueError("give both tls_certificate and tls_key (PEM), or neither")
+        if (self.login is None) != (self.password_hash is None):
+            raise ValueError("give both login and password_hash, or neither")
+        # An empty secret is one not read (commands that need no secrets).
+        if self.password_hash and not is_hash(self.password_hash.reveal()):
+            raise ValueError(
+                "password_hash is not a password hash: make one with "
+                "`imprimfip hash-password` and give it as a secret"
+            )
+        return self
 
 
 class MetricsConfig(ListenerConfig):
@@ -313,6 +353,8 @@ class Config(FrozenModel):
     ledger: LedgerConfig = Field(default_factory=lambda: {"path": "state/ledger.sqlite3"})
     logging: LoggingConfig = LoggingConfig()
     tracking: TrackingConfig = TrackingConfig()
+    reports: ReportsConfig = ReportsConfig()
+    retention: RetentionConfig = RetentionConfig()
     status_page: StatusPageConfig = StatusPageConfig()
     metrics: MetricsConfig = MetricsConfig()
 

@@ -7,16 +7,19 @@ same timestamps (`store.iso`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from imprimfip.errors import UnknownLetter
+from imprimfip.ledger.lines import read_cursor, write_cursor
 from imprimfip.ledger.states import LetterState
 from imprimfip.ledger.store import Ledger, Letter, iso, moment
 
 WHOLE_FILE = ""  # the reference of a status that is the whole file's, not one document's
+ENROLLED = "enrolled"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,16 @@ class AlertRow:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What tracking knows of one letter: its schedule (None if it is not followed), the
+    latest status of its file and of each document, its alerts."""
+
+    tracked: Tracked | None
+    latest: dict[str, Status]
+    alerts: list[AlertRow]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one answered status call changes: recorded in one transaction."""
 
@@ -88,38 +101,24 @@ class History:
         self.ledger = ledger
         self._db = ledger.connection
 
-    def last_transition(self) -> int:
-        row = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM transitions").fetchone()
-        return int(row[0])
+    def enrolled(self) -> int:
+        """The transition up to which every deposit is enrolled (kept across starts)."""
+        return read_cursor(self._db, ENROLLED)
 
-    def deposits_since(self, transition_id: int) -> tuple[list[Letter], int]:
-        """Letters that became `deposited` after `transition_id`, and the new cursor."""
+    def enrolled_up_to(self, transition_id: int) -> None:
+        with self.ledger.transaction() as db:
+            write_cursor(db, ENROLLED, transition_id)
+
+    def deposits_since(self, transition_id: int, limit: int) -> tuple[list[Letter], int]:
+        """Letters that became `deposited` after `transition_id` (at most `limit` moves
+        looked at), and the new cursor."""
         rows = self._db.execute(
-            "SELECT id, letter_id FROM transitions WHERE id > ? AND to_state = ? ORDER BY id",
-            (transition_id, LetterState.DEPOSITED),
+            "SELECT id, letter_id, to_state FROM transitions WHERE id > ? ORDER BY id LIMIT ?",
+            (transition_id, limit),
         ).fetchall()
         cursor = rows[-1]["id"] if rows else transition_id
-        return [self.ledger.get(row["letter_id"]) for row in rows], cursor
-
-    def letters(self, *states: LetterState, flow: str | None = None) -> list[Letter]:
-        """Letters in `states` (of one flow or all), in one query, oldest first."""
-        columns = ", ".join(f.name for f in fields(Letter))
-        query = f"SELECT {columns} FROM letters WHERE state IN ({', '.join('?' * len(states))})"
-        params: list[object] = list(states)
-        if flow is not None:
-            query, params = query + " AND flow = ?", [*params, flow]
-        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return [Letter(**{**dict(row), "state": LetterState(row["state"])}) for row in rows]
-
-    def untracked(self) -> list[Letter]:
-        """Deposited letters that are not followed yet (at start, and after an upgrade)."""
-        rows = self._db.execute(
-            "SELECT l.id FROM letters l LEFT JOIN tracking t ON t.letter_id = l.id "
-            "WHERE l.state = ? AND l.internal_ref IS NOT NULL AND t.letter_id IS NULL "
-            "ORDER BY l.id",
-            (LetterState.DEPOSITED,),
-        )
-        return [self.ledger.get(row[0]) for row in rows.fetchall()]
+        deposited = [row["letter_id"] for row in rows if row["to_state"] == LetterState.DEPOSITED]
+        return [self.ledger.get(letter_id) for letter_id in deposited], cursor
 
     def enroll(
         self, letter_id: int, sending_type: str, deposited_at: datetime, next_poll_at: datetime
@@ -171,23 +170,30 @@ class History:
         row = self._db.execute("SELECT MIN(next_poll_at) FROM tracking").fetchone()
         return moment(row[0]) if row[0] else None
 
-    def latest(
-        self, letter_id: int | None = None, *, flow: str | None = None
-    ) -> dict[int, dict[str, Status]]:
-        """The latest status of each file and document, by letter id then reference: of
-        one letter, of one flow's letters, or of all."""
-        where, params = _scope("h", letter_id, flow)
+    def latest(self, letter_id: int) -> dict[str, Status]:
+        """The latest status of a letter's file and of each of its documents, by reference
+        (read through the letter's own rows: a poll never costs the whole history)."""
+        return self.facts([letter_id])[letter_id].latest
+
+    def facts(self, letter_ids: Sequence[int]) -> dict[int, Facts]:
+        """What tracking knows of each letter (followed or not), in three queries."""
+        marks = ", ".join("?" * len(letter_ids))
+        found = {letter_id: Facts(None, {}, []) for letter_id in letter_ids}
+        for tracked in self._tracked(f"t.letter_id IN ({marks})", tuple(letter_ids)):
+            found[tracked.letter_id] = Facts(tracked, {}, [])
         rows = self._db.execute(
-            "SELECT h.* FROM status_history h JOIN (SELECT MAX(id) AS id FROM status_history "
-            "GROUP BY letter_id, reference) m ON m.id = h.id "
-            f"JOIN letters l ON l.id = h.letter_id WHERE {where} ORDER BY h.id",
-            params,
+            f"SELECT * FROM status_history WHERE letter_id IN ({marks}) ORDER BY id",
+            tuple(letter_ids),
         )
-        found: dict[int, dict[str, Status]] = {}
-        for row in rows.fetchall():
-            found.setdefault(row["letter_id"], {})[row["reference"]] = Status(
+        for row in rows:
+            found[row["letter_id"]].latest[row["reference"]] = Status(
                 row["reference"], row["status"], row["status_date"], row["message"]
             )
+        rows = self._db.execute(
+            f"SELECT * FROM alerts WHERE letter_id IN ({marks}) ORDER BY id", tuple(letter_ids)
+        )
+        for row in rows:
+            found[row["letter_id"]].alerts.append(_alert(row))
         return found
 
     def history(self, letter_id: int) -> list[Seen]:
@@ -257,7 +263,7 @@ class History:
     def alerts_to_notify(self, now: datetime) -> list[AlertRow]:
         rows = self._db.execute(
             "SELECT * FROM alerts WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? "
-            "ORDER BY id",
+            "ORDER BY next_attempt_at, id",
             (iso(now),),
         )
         return [_alert(row) for row in rows.fetchall()]
@@ -272,33 +278,6 @@ class History:
                 "WHERE id = ?",
                 (",".join(pending), iso(next_attempt_at) if next_attempt_at else None, alert_id),
             )
-
-    def alerts(self, *, flow: str | None = None) -> dict[int, list[AlertRow]]:
-        """The alerts raised, by letter id (of one flow's letters, or all)."""
-        where, params = _scope("a", None, flow)
-        rows = self._db.execute(
-            f"SELECT a.* FROM alerts a JOIN letters l ON l.id = a.letter_id WHERE {where} "
-            "ORDER BY a.id",
-            params,
-        )
-        found: dict[int, list[AlertRow]] = {}
-        for row in rows.fetchall():
-            found.setdefault(row["letter_id"], []).append(_alert(row))
-        return found
-
-    def schedules(self, *, flow: str | None = None) -> dict[int, Tracked]:
-        """The followed letters, by letter id (of one flow, or all)."""
-        where, params = _scope("t", None, flow)
-        return {t.letter_id: t for t in self._tracked(where, params)}
-
-
-def _scope(table: str, letter_id: int | None, flow: str | None) -> tuple[str, tuple[object, ...]]:
-    """A WHERE clause on `table` (joined with letters as `l`) for one letter or one flow."""
-    if letter_id is not None:
-        return f"{table}.letter_id = ?", (letter_id,)
-    if flow is not None:
-        return "l.flow = ?", (flow,)
-    return "1", ()
 
 
 def _alert(row: Any) -> AlertRow:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+
+import structlog
 
 from imprimfip.errors import LedgerTooNew
+from imprimfip.ledger import lines
+
+log = structlog.get_logger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -96,6 +102,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (letter_id, ref)
     ) WITHOUT ROWID;
     """,
+    # 5: each letter's lines as people see them, kept as letters change (ledger.lines).
+    lines.MIGRATION,
 )
 
 
@@ -108,5 +116,13 @@ def migrate(db: sqlite3.Connection) -> int:
             f"({len(MIGRATIONS)}): upgrade imprimfip or restore the ledger's backup"
         )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        started = time.monotonic()
+        if version:
+            # An upgrade may touch every row of a large ledger: say so before and after.
+            log.info("ledger_migrating", to_version=number)
         db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        if version:
+            log.info(
+                "ledger_migrated", version=number, seconds=round(time.monotonic() - started, 2)
+            )
     return len(MIGRATIONS)

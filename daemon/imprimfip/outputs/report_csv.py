@@ -2,21 +2,21 @@
 
 UTF-8 with a byte order mark (so Excel reads the accents right), `;` between fields (the
 separator of French spreadsheets), French headers and dates, one row per letter, the latest
-deposit first. The file sits in the flow's root folder and is replaced atomically (written
-beside it, then renamed), so a reader never sees half of it. `Reports` rewrites a flow's
-report when something of it changed, at most once a second.
+deposit first. Which files a flow has and when they are rewritten: `report_periods`; each
+file is replaced atomically (written beside it, then renamed), so a reader never sees half
+of it.
 
 File names and messages come from anyone who can write to the share: a cell a spreadsheet
-would read as a formula is written as text (OWASP's advice against CSV injection).
+would read as a formula is written as text (OWASP's advice against CSV injection), in every
+report file, the current one and the months'.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import structlog
@@ -42,8 +42,6 @@ HEADERS = (
     "message",
     "référence du pli",
 )
-MIN_INTERVAL_S = 1.0
-REST_FACTOR = 10.0
 # What makes a spreadsheet read a cell as a formula (or hide the character that does).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,6 +53,7 @@ def as_text(cell: str) -> str:
 
 
 def report_path(flow: FlowConfig) -> Path:
+    """The flow's current report, the one staff open."""
     return flow.root / FILE_NAME
 
 
@@ -78,69 +77,45 @@ def render(lines: Iterable[Line]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-class Reports:
-    """Keeps every flow's report up to date; `mark(flow)` when something of it changed."""
+def write_report(path: Path, lines: Iterable[Line]) -> None:
+    """Replace the report file at `path` with these lines (OSError if it cannot be)."""
+    crashpoints.fail("report.write", path)
+    write_atomic(path, render(lines))
 
-    def __init__(self, flows: Iterable[FlowConfig], lines: Callable[[str], list[Line]]) -> None:
-        self._flows = {flow.name: flow for flow in flows}
-        self._lines = lines
-        self._dirty = set(self._flows)
-        self._changed = asyncio.Event()
-        self._changed.set()
-        # Failed writes in a row, and when to try again, by flow.
-        self._failures: dict[str, int] = {}
-        self._not_before: dict[str, float] = {}
 
-    def mark(self, flow: str) -> None:
-        if flow in self._flows:
-            self._dirty.add(flow)
-            self._changed.set()
+class WriteFaults:
+    """The failed writes of each report file in a row, and when to try it again.
 
-    def write(self, flow: str) -> bool:
-        """Rewrite one flow's report now; False if the file cannot be written, for instance
-        while a spreadsheet holds it open on a Windows share, or while the share is full.
+    A report that cannot be written (a spreadsheet holds it open on a Windows share, the
+    share is full) is said once when it starts failing and once when it works again, and
+    tried again after a backoff (a second, growing to a minute). Reports have their own
+    episodes: they never pause claiming, since a spreadsheet holding a file open looks like
+    a refused access.
+    """
 
-        Said once when it starts failing and once when it works again; tried again after a
-        backoff (a second, growing to a minute). The report has its own episode: it never
-        pauses claiming, since a spreadsheet holding it open looks like a refused access.
-        """
-        path = report_path(self._flows[flow])
-        try:
-            crashpoints.fail("report.write", path)
-            write_atomic(path, render(self._lines(flow)))
-        except OSError as exc:
-            failures = self._failures.get(flow, 0) + 1
-            self._failures[flow] = failures
-            self._not_before[flow] = time.monotonic() + retry_delay_s(failures)
-            if failures == 1:
-                fault = storage_fault(exc, path)
-                log.warning(
-                    "report_not_written",
-                    flow=flow,
-                    path=str(path),
-                    error=errno_name(exc.errno),
-                    kind=None if fault is None else str(fault.detail.kind),
-                    detail=str(exc),
-                )
-            return False
-        if self._failures.pop(flow, 0):
+    def __init__(self) -> None:
+        self._failures: dict[Path, int] = {}
+        self._not_before: dict[Path, float] = {}
+
+    def due(self, path: Path) -> bool:
+        return self._not_before.get(path, 0.0) <= time.monotonic()
+
+    def failed(self, flow: str, path: Path, exc: OSError) -> None:
+        failures = self._failures.get(path, 0) + 1
+        self._failures[path] = failures
+        self._not_before[path] = time.monotonic() + retry_delay_s(failures)
+        if failures == 1:
+            fault = storage_fault(exc, path)
+            log.warning(
+                "report_not_written",
+                flow=flow,
+                path=str(path),
+                error=errno_name(exc.errno),
+                kind=None if fault is None else str(fault.detail.kind),
+                detail=str(exc),
+            )
+
+    def succeeded(self, flow: str, path: Path) -> None:
+        self._not_before.pop(path, None)
+        if self._failures.pop(path, 0):
             log.info("report_written_again", flow=flow, path=str(path))
-        return True
-
-    async def run(self) -> None:
-        """Rewrite what changed, then rest at least MIN_INTERVAL_S and ten times as long as
-        the rewrite took, so a large report never takes more than a tenth of the daemon's
-        time from deposits; run until cancelled."""
-        while True:
-            await self._changed.wait()
-            self._changed.clear()
-            started = time.monotonic()
-            for flow in sorted(self._dirty):
-                if self._not_before.get(flow, 0.0) > started:
-                    self._changed.set()
-                    continue
-                self._dirty.discard(flow)
-                if not self.write(flow):
-                    self._dirty.add(flow)
-                    self._changed.set()
-            await asyncio.sleep(max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import structlog
 from aiohttp import web
 
@@ -10,14 +12,19 @@ from imprimfip.config.model import ListenerConfig
 log = structlog.get_logger(__name__)
 
 
-async def open_site(runner: web.AppRunner, config: ListenerConfig, what: str) -> str | None:
-    """Bind `runner` to the configured address; return its URL.
+async def open_site(
+    runner: web.AppRunner,
+    config: ListenerConfig,
+    what: str,
+    tls: ssl.SSLContext | None = None,
+) -> str | None:
+    """Bind `runner` to the configured address (over TLS with `tls`); return its URL.
 
     An address in use is logged and None returned: the daemon goes on without this server
     rather than stop mailing letters.
     """
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=tls)
     try:
         await site.start()
     except OSError as exc:
@@ -25,6 +32,6 @@ async def open_site(runner: web.AppRunner, config: ListenerConfig, what: str) ->
         return None
     host, port = runner.addresses[0][:2]
     shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}/"
+    url = f"{'https' if tls else 'http'}://{shown}:{port}/"
     log.info(f"{what}_started", url=url)
     return url

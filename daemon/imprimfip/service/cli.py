@@ -54,6 +54,11 @@ SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
         "copy the live ledger, consistently, to a file or folder",
         "imprimfip.service.backup",
     ),
+    (
+        "hash-password",
+        "hash the status page's password (read from stdin)",
+        "imprimfip.service.hash_password",
+    ),
 )
 """Name, one-line summary, and the module (a Subcommand) that runs it."""
 

@@ -32,10 +32,13 @@ from imprimfip.service.deliveries import Deliveries
 from imprimfip.service.flows import Flows
 from imprimfip.service.heartbeat import DaemonState, Heartbeat
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
+from imprimfip.service.retention import Retention
+from imprimfip.service.stalls import watch_stalls
 from imprimfip.service.systemd_notify import SystemdNotifier
 from imprimfip.service.tracker import Tracker
 from imprimfip.storage.watch import StorageWatch
 from imprimfip.tracking.alerts import RAISED
+from imprimfip.tracking.poller import utc_now
 
 log = structlog.get_logger(__name__)
 
@@ -98,8 +101,12 @@ class Daemon:
         self._flows = Flows(self._deliveries, self._storage)
         self._heartbeat = Heartbeat(notifier or SystemdNotifier(), self._state)
         self._tracker: Tracker | None = None
+        self._retention: Retention | None = None
         self._metrics: MetricsServer | None = None
         self._backups: asyncio.Task[None] | None = None
+        self._stalls: asyncio.Task[None] | None = None
+        self._retention: Retention | None = None
+        self._retiring: asyncio.Task[None] | None = None
 
     async def run(self, stop: asyncio.Event, reload: asyncio.Event | None = None) -> None:
         """Run until `stop` is set, reloading the config each time `reload` is set; in-flight
@@ -114,6 +121,7 @@ class Daemon:
             await self._start_metrics()
             self._deliveries.start_settling()
             self._backups = _backups(self.config)
+            self._stalls = asyncio.create_task(watch_stalls(), name="stalls")
             self._heartbeat.start()
             await self._flows.first_look()
             self._heartbeat.ready()
@@ -128,9 +136,10 @@ class Daemon:
             await self._shutdown()
 
     async def _shutdown(self) -> None:
-        if self._backups is not None:
-            self._backups.cancel()
-            await asyncio.gather(self._backups, return_exceptions=True)
+        for task in (self._backups, self._stalls):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self._heartbeat.stop()
         await self._flows.close_all()
         await self._stop_tracking()
@@ -203,10 +212,21 @@ class Daemon:
     async def _start_tracking(self) -> None:
         self._tracker = Tracker(self.config, self._ledger, self._client)
         await self._tracker.start()
+        roots = {flow.name: flow.root for flow in self.config.flows}
+        self._retention = Retention(self.config.retention, roots, self.config.ledger.path, utc_now)
+        if self._retention.on:
+            self._retiring = asyncio.create_task(self._retention.run(), name="retention")
 
     async def _stop_tracking(self) -> None:
+        if self._retiring is not None:
+            self._retiring.cancel()
+            await asyncio.gather(self._retiring, return_exceptions=True)
+            self._retiring = None
         if self._tracker is not None:
             await self._tracker.stop()
+        if self._retention is not None:
+            await self._retention.close()
+            self._retention = None
 
     async def _start_metrics(self) -> None:
         if self.config.metrics.enabled:
@@ -230,7 +250,10 @@ class Daemon:
             unavailable_inboxes=tuple(
                 name for name, available in self._flows.available().items() if not available
             ),
-            loops_running=self._flows.loops_running() and self._deliveries.settling,
+            loops_running=self._flows.loops_running()
+            and self._deliveries.settling
+            and (self._tracker is None or self._tracker.running)
+            and (self._retiring is None or not self._retiring.done()),
             watchers_alive=self._flows.watchers_alive(),
         )
 

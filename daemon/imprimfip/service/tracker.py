@@ -1,8 +1,8 @@
-"""Tracking as the daemon runs it: the poller, the alert notifier, the CSV reports and
-the status page, built from one Config and started and stopped together.
+"""Tracking as the daemon runs it: the poller, the alert notifier, the lines kept for people,
+the CSV reports and the status page, built from one Config and started and stopped together.
 
 This is wiring: `tracking` makes the lines, `outputs` shows them, and neither knows the
-other."""
+other; `lookups` reads the kept lines for the page and the reports."""
 
 from __future__ import annotations
 
@@ -14,14 +14,18 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import Config
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
-from imprimfip.letter_lines import Line
-from imprimfip.outputs.report_csv import Reports
+from imprimfip.ledger.reads import Reader
+from imprimfip.outputs.report_periods import Reports
 from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
+from imprimfip.service.lookups import PageLookups, ReportLookups
 from imprimfip.tracking.alert_channels import Notifier
-from imprimfip.tracking.letters import overview
+from imprimfip.tracking.keeper import Keeper, writer
 from imprimfip.tracking.poller import Poller, utc_now
 from imprimfip.tracking.schedule import Timing
+
+# A month's report is read in one go: give it longer than a page.
+REPORT_READ_TIMEOUT_S = 300.0
 
 
 class Tracker:
@@ -38,18 +42,33 @@ class Tracker:
         self._tasks: list[asyncio.Task[None]] = []
         self.history = History(ledger)
         timing = Timing.from_config(config.tracking)
-
-        def lines(flow: str | None) -> list[Line]:
-            return overview(self.history, timing, flow)
-
-        self.reports = Reports(config.flows, lines)
+        path = config.ledger.path
+        self._writer = writer(path)
+        self._readers = [
+            Reader(path, threads=2),
+            Reader(path, threads=1, timeout_s=REPORT_READ_TIMEOUT_S),
+        ]
+        roots = {f.name: f.root for f in config.flows}
+        self.keeper = Keeper(self._writer, timing, lambda _months: self.reports.wake())
+        self.reports = Reports(
+            list(roots),
+            ReportLookups(self._readers[1], self._writer, roots),
+            config.reports.days,
+            clock,
+            busy=lambda: self.keeper.catching_up,
+        )
         self.notifier = Notifier(self.history, {f.name: f.notify for f in config.flows}, clock)
         self.poller = Poller(
-            config, self.history, client, self.notifier, self.reports.mark, clock=clock
+            config,
+            self.history,
+            client,
+            self.notifier,
+            lambda _flow: self.keeper.wake(),
+            clock=clock,
         )
         flows = [FlowSummary(f.name, f.sending_type) for f in config.flows]
         self.page = (
-            StatusPage(config.status_page, flows, lines, clock)
+            StatusPage(config.status_page, flows, PageLookups(self._readers[0]), clock)
             if config.status_page.enabled
             else None
         )
@@ -61,12 +80,23 @@ class Tracker:
         self._tasks = [
             asyncio.create_task(self.poller.run(), name="tracking-poller"),
             asyncio.create_task(self.notifier.run(), name="tracking-notifier"),
+            asyncio.create_task(self.keeper.run(), name="tracking-lines"),
             asyncio.create_task(self.reports.run(), name="tracking-reports"),
         ]
 
+    @property
+    def running(self) -> bool:
+        """Whether every loop is still running (one that ended is a bug: the daemon is
+        reported unhealthy)."""
+        return all(not task.done() for task in self._tasks)
+
     async def stop(self) -> None:
+        """Cancel the loops, close the page and the worker threads."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.page is not None:
             await self.page.stop()
+        for reader in self._readers:
+            await reader.close()
+        await self._writer.close()

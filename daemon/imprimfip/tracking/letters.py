@@ -2,7 +2,7 @@
 
 One `Line` per letter: a mono-document file is one letter; a multi-document file is one
 letter per business reference. `lines_of` is a pure function of what the ledger knows;
-`overview` reads it.
+`keeper` keeps its result in the ledger as letters change.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from imprimfip import reports_fr
 from imprimfip.ledger import Letter, LetterState
-from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, History, Status, Tracked
+from imprimfip.ledger.history import WHOLE_FILE, AlertRow, Ended, Status, Tracked
 from imprimfip.ledger.store import moment
 from imprimfip.letter_lines import Attention, Line
 from imprimfip.tracking import finality
@@ -111,25 +111,3 @@ def _attention(file: Status | None, status: Status, *, overdue: bool) -> Attenti
     if overdue and finality.awaiting_hand_over(file_status, shown):
         return Attention.OVERDUE
     return None
-
-
-def overview(history: History, timing: Timing, flow: str | None = None) -> list[Line]:
-    """Every deposited, uncertain or refused letter (of one flow), the latest first."""
-    letters = history.letters(
-        LetterState.DEPOSITED, LetterState.UNCERTAIN, LetterState.REJECTED, flow=flow
-    )
-    schedules = history.schedules(flow=flow)
-    latest = history.latest(flow=flow)
-    raised = history.alerts(flow=flow)
-    lines = [
-        line
-        for letter in reversed(letters)
-        for line in lines_of(
-            letter,
-            schedules.get(letter.id),
-            latest.get(letter.id, {}),
-            raised.get(letter.id, []),
-            timing,
-        )
-    ]
-    return lines

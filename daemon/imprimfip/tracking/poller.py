@@ -13,6 +13,7 @@ them; a system fault pauses the poller (as it pauses deposits), without losing a
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +37,10 @@ from imprimfip.tracking.schedule import MINUTE, Timing, next_poll
 log = structlog.get_logger(__name__)
 
 BATCH = 100
+MOVES_BATCH = 1000
+# How often the enrolment cursor is saved: a restart reads at most this much again
+# (enrolling is idempotent), and never the whole history.
+CURSOR_SAVE_S = 10.0
 RETRY_AFTER_BUG_S = 10 * MINUTE  # of the service's time, like the schedule
 
 
@@ -72,11 +77,17 @@ class Poller:
 
     async def run(self) -> None:
         """Run until cancelled."""
-        self._cursor = self._history.last_transition()
-        self._enroll(self._history.untracked())
+        self._cursor = saved = self._history.enrolled()
+        saved_at = time.monotonic()
         while True:
-            letters, self._cursor = self._history.deposits_since(self._cursor)
+            before = self._cursor
+            letters, self._cursor = self._history.deposits_since(self._cursor, MOVES_BATCH)
             self._enroll(letters)
+            if self._cursor != saved and time.monotonic() - saved_at > CURSOR_SAVE_S:
+                self._history.enrolled_up_to(self._cursor)
+                saved, saved_at = self._cursor, time.monotonic()
+            if self._cursor - before >= MOVES_BATCH:
+                continue
             due = self._history.due(self._clock(), BATCH)
             if due:
                 await asyncio.gather(*(self._poll(tracked) for tracked in due))
@@ -137,7 +148,7 @@ class Poller:
         logger: structlog.stdlib.BoundLogger,
     ) -> None:
         now = self._clock()
-        latest = self._history.latest(tracked.letter_id).get(tracked.letter_id, {})
+        latest = self._history.latest(tracked.letter_id)
         new = changes(latest, statuses(report)) if report is not None else []
         merged = {**latest, **{status.reference: status for status in new}}
         current = phase(tracked.sending_type, file_status(merged), documents(merged))

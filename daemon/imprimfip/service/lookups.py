@@ -1,0 +1,147 @@
+"""What the status page and the CSV reports read, answered from the ledger's lines in worker
+threads (`ledger.reads.Reader`): bounded slices through indexes, never the whole history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import structlog
+
+from imprimfip.ledger import lines as stored_lines
+from imprimfip.ledger import reads
+from imprimfip.ledger.store import Ledger, iso
+from imprimfip.ledger.workers import Workers
+from imprimfip.outputs.report_csv import WriteFaults, write_report
+from imprimfip.outputs.report_periods import Period
+from imprimfip.outputs.statuspage.views import Count, Listing, Story, Wanted
+from imprimfip.tracking.stored import line_of
+
+log = structlog.get_logger(__name__)
+
+# The page says how many letters are still to be taken into account, up to this many.
+WAITING_COUNTED = 1_000_000
+
+
+def day_bounds(day: date) -> tuple[str, str]:
+    """A day of this machine's calendar as [since, until) in the ledger's UTC text."""
+    start = datetime.combine(day, time()).astimezone()
+    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
+    return iso(start), iso(end)
+
+
+def slice_of(wanted: Wanted, limit: int) -> reads.Slice:
+    since, until = day_bounds(wanted.day) if wanted.day else (None, None)
+    after = (
+        wanted.after if wanted.after and len(wanted.after) == (2 if wanted.to_do else 1) else None
+    )
+    return reads.Slice(
+        flow=wanted.flow or None,
+        status=wanted.status or None,
+        since=since,
+        until=until,
+        to_do=wanted.to_do,
+        words=wanted.words,
+        after=after,
+        limit=limit + 1,
+    )
+
+
+def _listing(db: sqlite3.Connection, wanted: Wanted, limit: int) -> Listing:
+    asked = slice_of(wanted, limit)
+    rows = (
+        reads.lines(db, asked) if not wanted.words or reads.match_expression(wanted.words) else []
+    )
+    following = reads.cursor(rows[limit - 1], asked) if len(rows) > limit else None
+    return Listing([line_of(row) for row in rows[:limit]], following)
+
+
+def _story(db: sqlite3.Connection, letter_id: int) -> Story | None:
+    found = reads.letter(db, letter_id)
+    if found is None:
+        return None
+    letter = found.letter
+    return Story(
+        letter_id=letter_id,
+        flow=letter["flow"],
+        file=letter["name"],
+        state=letter["state"],
+        internal_ref=letter["internal_ref"],
+        reason=letter["reason"],
+        created_at=letter["created_at"],
+        lines=[line_of(row) for row in found.lines],
+        moves=[dict(row) for row in found.moves],
+        statuses=[dict(row) for row in found.statuses],
+        alerts=[dict(row) for row in found.alerts],
+    )
+
+
+class PageLookups:
+    """The status page's `PageSource`."""
+
+    def __init__(self, reader: reads.Reader) -> None:
+        self._reader = reader
+
+    async def counts(self) -> list[Count]:
+        rows = await self._reader.run(reads.counts)
+        return [Count(*row) for row in rows]
+
+    async def listing(self, wanted: Wanted, limit: int) -> Listing:
+        return await self._reader.run(lambda db: _listing(db, wanted, limit))
+
+    async def story(self, letter_id: int) -> Story | None:
+        return await self._reader.run(lambda db: _story(db, letter_id))
+
+    async def waiting(self) -> int:
+        return await self._reader.run(lambda db: reads.waiting(db, WAITING_COUNTED))
+
+
+class ReportLookups:
+    """The CSV reports' `ReportSource`: reads and writes the files in worker threads."""
+
+    def __init__(
+        self, reader: reads.Reader, writer: Workers[Ledger], roots: Mapping[str, Path]
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._roots = dict(roots)
+        self._faults = WriteFaults()
+
+    async def marks(self) -> dict[tuple[str, str], int]:
+        return await self._reader.run(stored_lines.report_months)
+
+    async def write(self, flow: str, period: Period) -> bool:
+        """Write one report file; False if it cannot be now (said once, tried again after
+        a backoff: `report_csv.WriteFaults`)."""
+        path = self._roots[flow] / period.name
+        if not self._faults.due(path):
+            return False
+
+        def write(db: sqlite3.Connection) -> None:
+            rows = reads.period(db, flow, iso(period.since), iso(period.until))
+            write_report(path, (line_of(row) for row in rows))
+
+        try:
+            await self._reader.run(write)
+        except OSError as exc:
+            self._faults.failed(flow, path, exc)
+            return False
+        except sqlite3.OperationalError as exc:
+            # A read cut short (the reader's time limit): the next round reads again.
+            log.warning("report_not_read", flow=flow, path=str(path), error=str(exc))
+            return False
+        self._faults.succeeded(flow, path)
+        return True
+
+    async def written(self, marks: Mapping[tuple[str, str], int]) -> None:
+        if not marks:
+            return
+
+        def forget(ledger: Ledger) -> None:
+            with ledger.transaction() as db:
+                stored_lines.months_written(db, dict(marks))
+
+        await self._writer.run(forget)

@@ -1,0 +1,31 @@
+"""Watching the event loop for stalls: deposits, pickup and watchdog pings all wait while
+something holds the loop, so a stall is logged (`event_loop_stall`) and counted
+(`imprimfip_event_loop_stalls_total`).
+
+A task asks to wake every `TICK_S`; how late it wakes is how long the loop was held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+
+from imprimfip.metrics import LOOP_STALLS
+
+log = structlog.get_logger(__name__)
+
+TICK_S = 0.1
+STALL_S = 0.1
+
+
+async def watch_stalls() -> None:
+    """Run until cancelled."""
+    while True:
+        asked = time.monotonic()
+        await asyncio.sleep(TICK_S)
+        late = time.monotonic() - asked - TICK_S
+        if late > STALL_S:
+            LOOP_STALLS.inc()
+            log.warning("event_loop_stall", ms=round(late * 1000))
