@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -317,6 +318,10 @@ class Daemon:
                 asyncio.create_task(watch_stalls(), name="stalls"),
             ]
             await self._first_look()
+            # What start-up built lives as long as the daemon: keep it out of the
+            # collector's full passes, which hold every thread (the event loop too) for a
+            # time that grows with the objects they walk.
+            gc.freeze()
             self.notifier.ready(status_line(self._snapshot()))
             log.info(
                 "daemon_started",
