@@ -16,6 +16,7 @@ things: recover before watching, stop watching before draining, drain before clo
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import structlog
 
@@ -124,6 +125,10 @@ class Daemon:
             self._stalls = asyncio.create_task(watch_stalls(), name="stalls")
             self._heartbeat.start()
             await self._flows.first_look()
+            # What start-up built lives as long as the daemon: keep it out of the
+            # collector's full passes, which hold every thread (the event loop too) for a
+            # time that grows with the objects they walk.
+            gc.freeze()
             self._heartbeat.ready()
             log.info("daemon_started", flows=self._flows.names, polling=self._flows.polling())
             while await _next_request(stop, reload):
