@@ -19,12 +19,13 @@ import httpx
 
 from imprimfip.exitcodes import ExitCode
 from imprimfip.outputs.report_csv import FILE_NAME
-from tests.fixtures.daemon import events, write_config
+from tests.fixtures.daemon import LRAR_FLOW, events, write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
 
-FLOWS = """
+FLOWS = (
+    """
 [[flows]]
 name = "courrier"
 root = "spool/courrier"
@@ -36,18 +37,9 @@ name = "electronique"
 root = "spool/electronique"
 sending_type = "LRE"
 settle_seconds = 0.1
-
-[[flows]]
-name = "recommande"
-root = "spool/recommande"
-sending_type = "LRAR"
-settle_seconds = 0.1
-
-[flows.return_address]
-name = "MAIRIE DE TESTVILLE"
-zip_code = "75001"
-town = "PARIS"
 """
+    + LRAR_FLOW
+)
 STATUS_CALLS = "GET /api/v1/file/{internalRef}/status"
 
 
