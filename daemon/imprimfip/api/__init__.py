@@ -19,8 +19,9 @@ for the HTTP client's imports.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from imprimfip.lazy_exports import loader
 
 if TYPE_CHECKING:
     from imprimfip.api.budget import Budget
@@ -56,8 +57,4 @@ _HOMES = {
     "UnknownFile": "imprimfip.errors",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = loader(__name__, _HOMES)

@@ -6,8 +6,9 @@ worker needs) then costs no import of the whole config model.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from imprimfip.lazy_exports import loader
 
 if TYPE_CHECKING:
     from imprimfip.config.load import load_config
@@ -24,8 +25,4 @@ _HOMES = {
     "Secret": "imprimfip.config.secrets",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+__getattr__ = loader(__name__, _HOMES)
