@@ -153,12 +153,11 @@ def claim(
             raise fault from error
         return None
     crashpoints.reached("claim.renamed")
+    content = _read_claimed(target, limit)
+    if isinstance(content, EntryKind):
+        return NotRegular(letter, content)
+    data, snapshot = content
     with storage_faults(target):
-        crashpoints.fail("claim.read", target)
-        content = read_regular(target, limit)
-        if isinstance(content, EntryKind):
-            return NotRegular(letter, content)
-        data, snapshot = content
         letter = ledger.update(
             letter.id,
             sha256=hashlib.sha256(data).hexdigest(),
@@ -166,6 +165,13 @@ def claim(
             sidecar=_claim_sidecar(folders, raw_name, claim_name),
         )
     return Claimed(letter, data, snapshot)
+
+
+def _read_claimed(path: Path, limit: int) -> tuple[bytes, Snapshot] | EntryKind:
+    """Read a letter in processing/; a failing share raises its storage fault."""
+    with storage_faults(path):
+        crashpoints.fail("claim.read", path)
+        return read_regular(path, limit)
 
 
 def _claim_sidecar(folders: FlowFolders, raw_name: str, claim_name: str) -> str | None:
@@ -192,9 +198,7 @@ def reread(
     """After a restart, read a claimed letter from processing/ again."""
     assert letter.claim_name is not None
     path = folders.processing / letter.claim_name
-    with storage_faults(path):
-        crashpoints.fail("claim.read", path)
-        content = read_regular(path, limit)
+    content = _read_claimed(path, limit)
     if isinstance(content, EntryKind):
         return NotRegular(letter, content)
     data, snapshot = content
