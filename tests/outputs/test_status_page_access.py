@@ -4,6 +4,7 @@ refused logins logged and turned away (the real page server, over real TLS)."""
 from __future__ import annotations
 
 import secrets
+import shutil
 import ssl
 import subprocess
 import sys
@@ -34,6 +35,11 @@ def password() -> str:
     return "canari-" + secrets.token_hex(8)
 
 
+needs_openssl = pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="openssl is not installed (.ci/run installs it)"
+)
+
+
 @pytest.fixture
 def certificate(tmp_path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (openssl, as an office would make one)."""
@@ -57,6 +63,7 @@ async def serve(tmp_path: Path, config: StatusPageConfig) -> tuple[StatusPage, R
     return page, reader
 
 
+@needs_openssl
 async def test_the_page_asks_for_its_login_and_turns_away_a_client_refused_too_often(
     tmp_path, password, certificate
 ):

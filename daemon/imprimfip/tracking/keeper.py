@@ -3,7 +3,8 @@
 `refresh` takes a batch of the letters the ledger noted as changed, computes their lines
 (`letters.lines_of`, the same words as ever) and stores those that differ, with the report
 months they touch. The `Keeper` runs it in a thread of its own, on its own connection: at
-once when woken (a status recorded, a deposit), else every `SCAN_S`. After an upgrade every
+once when woken (a deposit enrolled, a status recorded), else every `SCAN_S` (a letter
+refused before its deposit, a letter settled by `imprimfip resolve`). After an upgrade every
 letter is noted: the keeper catches up in the background, the latest letters first, resting
 as long as each batch took so it never takes more than half a core from the daemon; the
 log says how far it is.
@@ -30,7 +31,7 @@ from imprimfip.tracking.stored import Row, month_of, row_of
 log = structlog.get_logger(__name__)
 
 BATCH = 500
-SCAN_S = 0.5
+SCAN_S = 2.0
 PROGRESS_EVERY_S = 10.0
 # Lines of the letters in these states are shown; a letter leaving them (void) loses them.
 SHOWN = frozenset({LetterState.DEPOSITED, LetterState.UNCERTAIN, LetterState.REJECTED})

@@ -1,2 +1,3 @@
-"""The read-only status page for staff: `render` builds the French HTML from the
-letters' lines, a pure function; `page_server` serves it with aiohttp on a loopback address."""
+"""The read-only status page for staff: `views` says what each address shows and asks of the
+ledger, `render` fills the Jinja2 `templates/`, `page_server` serves them with aiohttp (on a
+loopback address unless told otherwise), `access` holds its optional TLS and login."""
