@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from asyncio.subprocess import PIPE
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
     process = worker.process
     try:
         data = pdfs.make_slow()
-        job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
+        job = {"rules": asdict(RULES), "want_address": False}
         job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 1}
         process.stdin.write(json.dumps(job).encode() + b"\n" + data)
         await process.stdin.drain()
@@ -143,7 +144,7 @@ async def test_a_bug_escaping_check_pdf_is_reported_as_ours_and_the_worker_goes_
     try:
         assert await asyncio.wait_for(process.stdout.readline(), 60) == b'{"ready": true}\n'
         data = pdfs.make_letter()
-        job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
+        job = {"rules": asdict(RULES), "want_address": False}
         job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 30}
         for _ in range(2):
             process.stdin.write(json.dumps(job).encode() + b"\n" + data)

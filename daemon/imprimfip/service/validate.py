@@ -21,12 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from imprimfip.config.load import load_config
-from imprimfip.config.rules import ValidationRules
+from imprimfip.config.rules import LONGEST_CHECK_S, ValidationRules
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
 from imprimfip.moves import write_atomic
-from imprimfip.service import logs
+from imprimfip.validation import plainlog
 from imprimfip.validation.pool import Inspection, ValidatorPool, ValidatorUnavailable
 from imprimfip.validation.report import Report
 
@@ -74,6 +73,9 @@ def _rules(config_path: Path | None, flow_name: str | None) -> ValidationRules:
         if flow_name is not None:
             raise _UsageError("--flow needs --config, the file where the flow is defined")
         return ValidationRules()
+    # The whole config model (and pydantic) only when a config is given.
+    from imprimfip.config.load import load_config  # noqa: PLC0415
+
     config = load_config(config_path, secrets=False)
     names = [flow.name for flow in config.flows]
     if flow_name is None and len(names) == 1:
@@ -84,14 +86,21 @@ def _rules(config_path: Path | None, flow_name: str | None) -> ValidationRules:
     raise _UsageError(f"{config_path} has {wanted}: choose one with --flow ({', '.join(names)})")
 
 
-async def _check_files(
-    paths: list[Path], rules: ValidationRules, preview: bool
-) -> list[Inspection | str]:
+async def _check_files(paths: list[Path], args: argparse.Namespace) -> list[Inspection | str]:
     """A Report (and picture, for a preview) per path, or why the file could not be read,
-    in the order given."""
+    in the order given.
+
+    The workers start first: their start-up (pypdf, the checks) overlaps the loading of the
+    config here, which is most of what an application calling us per letter waits for.
+    """
     workers = min(2, len(paths))
     slots = asyncio.Semaphore(workers)
-    async with ValidatorPool(workers=workers, timeout_s=rules.max_seconds) as pool:
+    # The flow's max_seconds is not known yet: each check gets the least of both.
+    pool = ValidatorPool(workers=workers, timeout_s=LONGEST_CHECK_S)
+    starting = asyncio.ensure_future(pool.start())
+    try:
+        rules = await asyncio.to_thread(_rules, args.config, args.flow)
+        await starting
 
         async def one(path: Path) -> Inspection | str:
             async with slots:
@@ -99,11 +108,16 @@ async def _check_files(
                     data = await asyncio.to_thread(path.read_bytes)
                 except OSError as exc:
                     return exc.strerror or str(exc)
-                if not preview:
+                if args.preview is None:
                     return Inspection(await pool.check(data, rules))
                 return await pool.inspect(data, rules, want_address=True, picture="always")
 
         return await asyncio.gather(*(one(path) for path in paths))
+    finally:
+        # A start still under way (the config was refused) ends before the pool closes,
+        # so that no worker is left behind.
+        await asyncio.gather(starting, return_exceptions=True)
+        await pool.close()
 
 
 def _save_pictures(folder: Path, checked: list[tuple[Path, Inspection]]) -> dict[Path, Path]:
@@ -146,18 +160,16 @@ def _as_text(path: Path, report: Report, picture: Path | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Check `args.files`; print the results; return the exit status."""
-    logs.configure("warning", "console")
+    plainlog.configure()
+    files = _paths(args.files)
     try:
-        rules = _rules(args.config, args.flow)
+        results = asyncio.run(_check_files(files, args))
     except ConfigError as error:
         print(f"{_PROG}: the configuration cannot be used:\n{error}", file=sys.stderr)
         return ExitCode.USAGE
     except _UsageError as error:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return ExitCode.USAGE
-    files = _paths(args.files)
-    try:
-        results = asyncio.run(_check_files(files, rules, args.preview is not None))
     except ValidatorUnavailable as error:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return ExitCode.FAILED

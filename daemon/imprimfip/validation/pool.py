@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Literal
-
-import structlog
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ImprimfipError
 from imprimfip.validation.report import Problem, Report, build_report
 
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
+"""stdlib logging with fields in `extra` (validation/plainlog.py): `imprimfip validate`
+runs this pool without importing structlog."""
 
 _STARTUP_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 5.0
@@ -219,7 +220,7 @@ class ValidatorPool:
     ) -> tuple[Inspection, _Worker]:
         timeout_s = min(self.timeout_s, rules.max_seconds)
         job = {
-            "rules": rules.model_dump(mode="json"),
+            "rules": asdict(rules),
             "want_address": want_address,
             "picture": picture,
             "memory_mb": min(self.memory_mb, rules.max_memory_mb),
@@ -230,13 +231,13 @@ class ValidatorPool:
         except _WorkerLost as lost:
             if self._closed:
                 raise ValidatorUnavailable("the pool was closed during the check") from None
-            log.warning("validation_worker_lost", reason=lost.reason, size=len(data))
+            log.warning("validation_worker_lost", extra={"reason": lost.reason, "size": len(data)})
             limit = timeout_s if lost.reason == "time" else None
             details = {"reason": lost.reason, "limit_s": limit}
             report = build_report(0, [Problem("too_complex", None, details)], rules)
             return Inspection(report), await self._replace(worker)
         if "bug" in reply:
-            log.error("validation_bug", step="worker", error=reply["bug"])
+            log.error("validation_bug", extra={"step": "worker", "error": reply["bug"]})
             return Inspection(Report(pages=0, unchecked=("worker",))), worker
         report = Report.from_dict(reply["report"])
         if any(finding.code == "too_complex" for finding in report.findings):
