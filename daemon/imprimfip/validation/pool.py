@@ -12,13 +12,15 @@ import asyncio
 import json
 import logging
 import signal
-import sys
+import subprocess
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Literal
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ImprimfipError
+from imprimfip.validation.launch import launch
 from imprimfip.validation.report import Problem, Report, build_report
 
 log = logging.getLogger(__name__)
@@ -54,32 +56,62 @@ class _WorkerLost(Exception):
         self.reason = reason
 
 
+class _Child:
+    """A launched worker process driven with asyncio: its stdin and stdout as streams, its
+    end awaited in a thread (it may have been started before the event loop was)."""
+
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+    ) -> None:
+        self.popen = popen
+        self.stdin = stdin
+        self.stdout = stdout
+
+    @classmethod
+    async def adopt(cls, popen: subprocess.Popen[bytes]) -> _Child:
+        assert popen.stdin is not None and popen.stdout is not None
+        loop = asyncio.get_running_loop()
+        stdout = asyncio.StreamReader(limit=_REPLY_LIMIT)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdout), popen.stdout)
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, popen.stdin
+        )
+        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), stdout)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    async def wait(self) -> int:
+        return await asyncio.to_thread(self.popen.wait)
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+
 class _Worker:
     """One child process running `imprimfip.validation.worker`."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: _Child) -> None:
         self.process = process
         self.killed = False
 
     @classmethod
-    async def start(cls) -> _Worker:
+    async def start(cls, launched: subprocess.Popen[bytes] | None = None) -> _Worker:
+        """A worker ready for its first file: `launched` (see launch.py), or a new one."""
         try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "imprimfip.validation.worker",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                limit=_REPLY_LIMIT,
-                # Out of the terminal's process group: Ctrl-C is for the daemon, which then
-                # closes the workers' stdin; they also end by themselves if it dies.
-                start_new_session=True,
-            )
+            process = await _Child.adopt(launched or launch())
         except OSError as exc:
             raise ValidatorUnavailable(f"cannot start a validation worker: {exc}") from exc
         worker = cls(process)
         try:
-            assert process.stdout is not None
             ready = await asyncio.wait_for(process.stdout.readline(), _STARTUP_TIMEOUT_S)
         except TimeoutError:
             ready = b""
@@ -101,7 +133,6 @@ class _Worker:
     ) -> tuple[dict[str, Any], bytes]:
         """Send one file and wait for the reply and its picture (b"" when none); _WorkerLost
         when the worker cannot answer."""
-        assert self.process.stdin is not None and self.process.stdout is not None
         picture = b""
         try:
             async with asyncio.timeout(timeout_s):
@@ -128,7 +159,7 @@ class _Worker:
 
     async def stop(self) -> None:
         """Close the worker's stdin so it ends; kill it if it does not."""
-        if self.process.stdin is not None and not self.process.stdin.is_closing():
+        if not self.process.stdin.is_closing():
             self.process.stdin.close()
         try:
             await asyncio.wait_for(self.process.wait(), _STOP_TIMEOUT_S)
@@ -146,12 +177,20 @@ class ValidatorPool:
     and `close()`.
     """
 
-    def __init__(self, workers: int = 2, timeout_s: float = 30.0, memory_mb: int = 1024) -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        timeout_s: float = 30.0,
+        memory_mb: int = 1024,
+        launched: Sequence[subprocess.Popen[bytes]] = (),
+    ) -> None:
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = workers
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self._launched = list(launched[:workers])
+        """Workers launched before the pool (launch.py), taken over by `start()`."""
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._workers: list[_Worker] = []
         self._started = False
@@ -162,8 +201,11 @@ class ValidatorPool:
             return
         # Set before the await: a check arriving meanwhile waits for these workers.
         self._started = True
+        launched: list[subprocess.Popen[bytes] | None] = [*self._launched]
+        launched += [None] * (self.size - len(launched))
+        self._launched = []
         started = await asyncio.gather(
-            *(_Worker.start() for _ in range(self.size)), return_exceptions=True
+            *(_Worker.start(process) for process in launched), return_exceptions=True
         )
         for worker in started:
             if isinstance(worker, _Worker):
@@ -260,6 +302,11 @@ class ValidatorPool:
         """Stop every worker. A check still running gets its report if its worker ends it
         within a few seconds, else ValidatorUnavailable: the letter is never blamed."""
         self._closed = True
+        for process in self._launched:
+            # Never taken over: its stdin closed, it ends once started.
+            assert process.stdin is not None
+            process.stdin.close()
+        self._launched = []
         workers, self._workers = self._workers, []
         await asyncio.gather(*(worker.stop() for worker in workers))
 
