@@ -15,7 +15,6 @@ from typing import Any
 from imprimfip.config.rules import LONGEST_CHECK_S, ValidationRules
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
-from imprimfip.moves import write_atomic
 from imprimfip.validation import plainlog
 from imprimfip.validation.pool import Inspection, ValidatorPool, ValidatorUnavailable
 from imprimfip.validation.report import Report
@@ -85,6 +84,9 @@ async def _check_files(
 def _save_pictures(folder: Path, checked: list[tuple[Path, Inspection]]) -> dict[Path, Path]:
     """Write each picture to `folder` as `<file name>.png` (numbered when two files given
     share a name); where each file's picture went."""
+    # Only with --preview: the atomic writes (and the crash points of the tests) they use.
+    from imprimfip.moves import write_atomic  # noqa: PLC0415
+
     saved: dict[Path, Path] = {}
     for path, inspection in checked:
         if inspection.picture is None:
