@@ -90,7 +90,10 @@ class _Child:
         return self.popen.poll()
 
     async def wait(self) -> int:
-        return await asyncio.to_thread(self.popen.wait)
+        returncode = await asyncio.to_thread(self.popen.wait)
+        # Its end of the pipe is gone: ours is closed with it, as asyncio's Process does.
+        self.stdin.close()
+        return returncode
 
     def kill(self) -> None:
         self.popen.kill()
