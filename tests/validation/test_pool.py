@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from imprimfip.config.rules import ValidationRules
+from imprimfip.validation.launch import launch
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable, _Worker
 from tests.fixtures import pdfs
 from tests.fixtures.waiting import wait_until
@@ -187,3 +188,20 @@ async def test_workers_that_could_not_start_are_started_again_at_the_next_check(
         assert report.ok
     finally:
         await pool.close()
+
+
+async def test_a_pool_takes_over_workers_launched_before_it():
+    """`imprimfip validate` launches its workers before it imports the pool."""
+    launched = [launch()]
+    async with ValidatorPool(workers=2, launched=launched) as pool:
+        assert launched[0].pid in {worker.process.pid for worker in pool._workers}
+        assert len(pool._workers) == 2
+        reports = await asyncio.gather(*(pool.check(pdfs.make_letter(), RULES) for _ in "ab"))
+        assert all(report.ok for report in reports)
+    assert launched[0].wait(timeout=30) == 0
+
+
+async def test_a_launched_worker_never_taken_over_ends_when_the_pool_closes():
+    launched = launch()
+    await ValidatorPool(workers=1, launched=[launched]).close()
+    assert await asyncio.to_thread(launched.wait, 60) == 0
