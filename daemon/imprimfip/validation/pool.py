@@ -2,9 +2,10 @@
 docs/invariants.md, 'The daemon never trusts the inbox').
 
 Workers are started once (by launch.py; `imprimfip validate` launches them before it
-imports this module, and the pool takes them over) and reused. A file that makes its worker overrun the wall-clock
-timeout, its CPU time (RLIMIT_CPU) or its memory (RLIMIT_AS), or crash it, gets a Report
-with a `too_complex` error; that worker is replaced and the next check runs normally.
+imports this module, and the pool takes them over) and reused. A file that makes its
+worker overrun the wall-clock timeout, its CPU time (RLIMIT_CPU) or its memory
+(RLIMIT_AS), or crash it, gets a Report with a `too_complex` error; that worker is
+replaced and the next check runs normally.
 """
 
 from __future__ import annotations
