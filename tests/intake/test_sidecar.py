@@ -6,6 +6,7 @@ from imprimfip.config.rules import ValidationRules
 from imprimfip.intake.sidecar import MAX_SIDECAR_BYTES, Recipient, parse, sidecar_name
 from imprimfip.notes_fr import Reason
 from imprimfip.postal import PostalAddress
+from tests.fixtures.rules import rules_of
 
 RULES = ValidationRules()
 ADDRESS = {
@@ -130,7 +131,7 @@ def test_lower_case_and_accents_are_warnings_by_default_and_can_refuse():
     recipient = with_address(name="Mme Hélène Martin")
     assert isinstance(recipient, Recipient)
     assert recipient.warnings == ("address_lowercase", "address_accents")
-    strict = ValidationRules(severity={"address_accents": "error"})
+    strict = rules_of(severity={"address_accents": "error"})
     assert "accents" in refused(with_address(strict, name="MME HÉLÈNE MARTIN"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,15 +116,18 @@ def up_to_date(ledger: Ledger) -> None:
 
 @contextlib.asynccontextmanager
 async def served(
-    ledger: Ledger, flows: list[FlowSummary], now: datetime
+    ledger: Ledger,
+    flows: list[FlowSummary],
+    now: datetime,
+    error_folders: Mapping[str, Path] | None = None,
 ) -> AsyncIterator[StatusPage]:
-    """The real page server on `ledger`, its lines brought up to date first."""
+    """The real page server on `ledger`, its lines brought up to date first; a refused
+    letter's picture is looked for in `error_folders` (each flow's error/)."""
     up_to_date(ledger)
     path = Path(ledger.connection.execute("PRAGMA database_list").fetchone()["file"])
     reader = Reader(path)
-    server = StatusPage(
-        StatusPageConfig(listen="127.0.0.1:0"), flows, PageLookups(reader), lambda: now
-    )
+    lookups = PageLookups(reader, error_folders or {})
+    server = StatusPage(StatusPageConfig(listen="127.0.0.1:0"), flows, lookups, lambda: now)
     await server.start()
     assert server.url is not None
     try:

@@ -58,7 +58,9 @@ def certificate(tmp_path) -> tuple[Path, Path]:
 async def serve(tmp_path: Path, config: StatusPageConfig) -> tuple[StatusPage, Reader]:
     Ledger(tmp_path / "ledger.sqlite3").close()
     reader = Reader(tmp_path / "ledger.sqlite3")
-    page = StatusPage(config, [FlowSummary("courrier", "STD")], PageLookups(reader), lambda: NOW)
+    page = StatusPage(
+        config, [FlowSummary("courrier", "STD")], PageLookups(reader, {}), lambda: NOW
+    )
     await page.start()
     return page, reader
 
@@ -84,6 +86,10 @@ async def test_the_page_asks_for_its_login_and_turns_away_a_client_refused_too_o
             assert challenge.status_code == 401
             assert challenge.headers["www-authenticate"].startswith("Basic realm=")
             assert (await http.get(page.url, auth=("bureau", password))).status_code == 200
+            picture = f"{page.url}courrier/1/image"
+            assert (await http.get(picture)).status_code == 401, "a picture is behind the login"
+            missing = await http.get(picture, auth=("bureau", password))
+            assert missing.status_code == 404 and "Image introuvable" in missing.text
             with capture_logs() as logs:
                 for _ in range(MAX_REFUSED):
                     wrong = await http.get(page.url, auth=("bureau", "devine"))

@@ -75,6 +75,12 @@ def test_paths_read_on_standard_input_are_checked_in_one_call(tmp_path):
     ]
 
 
+def test_an_empty_list_on_standard_input_is_an_empty_answer(tmp_path):
+    result = validate("--json", "-", cwd=tmp_path, stdin="\n")
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout) == []
+
+
 def test_the_summary_counts_the_pages_of_an_encrypted_file_that_opens_and_only_then(tmp_path):
     encrypted = write(tmp_path, "protege.pdf", pdfs.make_encrypted())
     locked = write(tmp_path, "verrouille.pdf", pdfs.make_encrypted("secret"))

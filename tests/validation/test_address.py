@@ -4,6 +4,7 @@ from imprimfip.config.rules import ValidationRules
 from imprimfip.postal import PostalAddress
 from imprimfip.validation.check import check_pdf
 from tests.fixtures import pdfs
+from tests.fixtures.rules import rules_of
 
 RULES = ValidationRules()
 ADDRESS_CODES = ("address_block", "address_lowercase", "address_accents")
@@ -37,7 +38,7 @@ def test_an_address_outside_the_window_is_an_error_naming_the_zone():
 
 def test_the_zone_is_configurable_per_flow():
     data = pdfs.make_letter(address_origin_mm=(20.0, 60.0))
-    rules = ValidationRules(address_zone={"left_mm": 15, "right_mm": 100})
+    rules = rules_of(address_zone={"left_mm": 15, "right_mm": 100})
     assert address_findings(data, rules) == []
     report = check_pdf(data, rules, want_address=True)
     assert report.address is not None and report.address.town == "PARIS"
@@ -67,7 +68,7 @@ def test_lower_case_and_accents_are_warnings_by_default():
 
 
 def test_lower_case_can_be_made_an_error():
-    rules = ValidationRules(severity={"address_lowercase": "error"})
+    rules = rules_of(severity={"address_lowercase": "error"})
     data = pdfs.make_letter(address_lines=("Mme Dupont", "10 RUE DES LILAS", "75011 PARIS"))
     assert not check_pdf(data, rules).ok
 
@@ -80,5 +81,5 @@ def test_an_unreadable_block_gives_no_address_but_the_letter_is_still_reported()
 
 
 def test_the_address_rules_can_be_switched_off():
-    rules = ValidationRules(severity={"address_block": "off"})
+    rules = rules_of(severity={"address_block": "off"})
     assert check_pdf(pdfs.make_letter(address_lines=()), rules).findings == ()

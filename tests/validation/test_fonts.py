@@ -8,6 +8,7 @@ from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.fonts import font_name, is_embedded
 from tests.fixtures import pdfs
+from tests.fixtures.rules import rules_of
 
 RULES = ValidationRules()
 
@@ -54,7 +55,7 @@ def test_the_subset_tag_is_dropped_from_the_name_and_embedding_is_seen():
 
 
 def test_the_rule_can_be_a_warning():
-    rules = ValidationRules(severity={"fonts_not_embedded": "warning"})
+    rules = rules_of(severity={"fonts_not_embedded": "warning"})
     report = check_pdf(pdfs.make_letter(embed_fonts=False), rules)
     assert report.ok
     assert [f.severity for f in report.findings] == ["warning"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import messages_fr
 from imprimfip.validation.check import check_pdf
@@ -52,8 +54,8 @@ def test_fonts_of_the_page_and_of_its_annotations_are_told_apart():
 
 
 def test_both_findings_follow_their_configured_severity():
-    severity = ValidationRules().severity.model_copy(
-        update={"form_not_flattened": "warning", "fonts_not_embedded": "off"}
+    severity = replace(
+        ValidationRules().severity, form_not_flattened="warning", fonts_not_embedded="off"
     )
     report = check_pdf(make_filled_form(), ValidationRules(severity=severity))
     assert [(f.code, f.severity) for f in report.findings] == [("form_not_flattened", "warning")]

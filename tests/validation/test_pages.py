@@ -7,6 +7,7 @@ from reportlab.lib.units import mm
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
 from tests.fixtures import pdfs
+from tests.fixtures.rules import rules_of
 
 RULES = ValidationRules()
 
@@ -106,7 +107,7 @@ def test_one_wrong_crop_box_is_one_finding_even_when_it_is_wider_than_tall():
 
 
 def test_a_wide_page_is_an_orientation_finding_when_sizes_are_not_checked():
-    rules = ValidationRules(severity={"page_size": "off"})
+    rules = rules_of(severity={"page_size": "off"})
     [finding] = findings(pdfs.make_letter(page_size=landscape(pdfs.LETTER)), rules)
     assert finding.code == "orientation"
 
@@ -121,7 +122,7 @@ def test_user_unit_scales_the_page():
 
 def test_page_size_and_orientation_can_be_warnings_or_off():
     data = pdfs.make_letter(page_size=landscape(pdfs.LETTER))
-    warn = ValidationRules(severity={"page_size": "warning", "orientation": "off"})
+    warn = rules_of(severity={"page_size": "warning", "orientation": "off"})
     report = check_pdf(data, warn)
     assert [(f.code, f.severity) for f in report.findings] == [("page_size", "warning")]
     assert report.ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -149,8 +150,8 @@ def test_a_picture_is_drawn_only_for_a_layout_refusal(make, wanted):
 def test_a_registered_letter_without_a_readable_address_gets_a_picture():
     """The address check is off in this flow, so the letter passes, but a registered
     letter needs its recipient: the picture shows the window it was looked for in."""
-    severity = RULES.severity.model_copy(update={"address_block": "off"})
-    rules = RULES.model_copy(update={"severity": severity})
+    severity = replace(RULES.severity, address_block="off")
+    rules = replace(RULES, severity=severity)
     report = check_pdf(pdfs.make_letter(address_lines=()), rules, want_address=True)
     assert report.ok and report.address is None
     assert picture.explains_refusal(report, address_needed=True)

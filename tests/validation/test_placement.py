@@ -3,6 +3,8 @@ else, the address keeps clear of the window's edges, reserved zones stay blank."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import mm
@@ -92,7 +94,7 @@ ACROSS_THE_TOP = (110.0, 50.5)
 
 def without(code: str) -> ValidationRules:
     rules = ValidationRules()
-    return rules.model_copy(update={"severity": rules.severity.model_copy(update={code: "off"})})
+    return replace(rules, severity=replace(rules.severity, **{code: "off"}))
 
 
 def test_an_address_across_the_edge_is_told_once_as_the_refusal():
@@ -186,8 +188,8 @@ def test_a_turned_page_is_checked_as_displayed():
 
 
 def test_each_check_can_be_turned_off():
-    severity = ValidationRules().severity.model_copy(
-        update={"window_clutter": "off", "reserved_zone_ink": "warning"}
+    severity = replace(
+        ValidationRules().severity, window_clutter="off", reserved_zone_ink="warning"
     )
     rules = ValidationRules(severity=severity)
 

@@ -6,11 +6,13 @@ import os
 import signal
 import sys
 from asyncio.subprocess import PIPE
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from imprimfip.config.rules import ValidationRules
+from imprimfip.validation.launch import launch
 from imprimfip.validation.pool import ValidatorPool, ValidatorUnavailable, _Worker
 from tests.fixtures import pdfs
 from tests.fixtures.waiting import wait_until
@@ -118,7 +120,7 @@ async def test_the_cpu_limit_ends_a_worker_even_without_the_pool_s_clock():
     process = worker.process
     try:
         data = pdfs.make_slow()
-        job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
+        job = {"rules": asdict(RULES), "want_address": False}
         job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 1}
         process.stdin.write(json.dumps(job).encode() + b"\n" + data)
         await process.stdin.drain()
@@ -143,7 +145,7 @@ async def test_a_bug_escaping_check_pdf_is_reported_as_ours_and_the_worker_goes_
     try:
         assert await asyncio.wait_for(process.stdout.readline(), 60) == b'{"ready": true}\n'
         data = pdfs.make_letter()
-        job = {"rules": RULES.model_dump(mode="json"), "want_address": False}
+        job = {"rules": asdict(RULES), "want_address": False}
         job |= {"size": len(data), "memory_mb": 1024, "cpu_s": 30}
         for _ in range(2):
             process.stdin.write(json.dumps(job).encode() + b"\n" + data)
@@ -186,3 +188,20 @@ async def test_workers_that_could_not_start_are_started_again_at_the_next_check(
         assert report.ok
     finally:
         await pool.close()
+
+
+async def test_a_pool_takes_over_workers_launched_before_it():
+    """`imprimfip validate` launches its workers before it imports the pool."""
+    launched = [launch()]
+    async with ValidatorPool(workers=2, launched=launched) as pool:
+        assert launched[0].pid in {worker.process.pid for worker in pool._workers}
+        assert len(pool._workers) == 2
+        reports = await asyncio.gather(*(pool.check(pdfs.make_letter(), RULES) for _ in "ab"))
+        assert all(report.ok for report in reports)
+    assert launched[0].wait(timeout=30) == 0
+
+
+async def test_a_launched_worker_never_taken_over_ends_when_the_pool_closes():
+    launched = launch()
+    await ValidatorPool(workers=1, launched=[launched]).close()
+    assert await asyncio.to_thread(launched.wait, 60) == 0

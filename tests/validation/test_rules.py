@@ -7,6 +7,7 @@ import pytest
 from imprimfip.config import load_config
 from imprimfip.config.rules import ALL_CODES, ALWAYS_ERRORS, ValidationRules
 from imprimfip.errors import ConfigError
+from tests.fixtures.rules import rules_of
 
 FLOW = """
 [api]
@@ -113,4 +114,4 @@ def test_unreadable_codes_cannot_be_switched_off():
     for code in ALWAYS_ERRORS:
         assert ValidationRules().severity_of(code) == "error"
     with pytest.raises(ValueError, match="not_pdf"):
-        ValidationRules(severity={"not_pdf": "off"})
+        rules_of(severity={"not_pdf": "off"})

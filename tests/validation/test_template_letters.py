@@ -13,6 +13,7 @@ import pytest
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
+from tests.fixtures.rules import rules_of
 
 LETTERS = Path(__file__).parents[1] / "fixtures" / "letters"
 CASES = json.loads((LETTERS / "cases.json").read_text(encoding="utf-8"))
@@ -75,7 +76,7 @@ def test_the_cases_cover_every_outcome_for_every_template():
 
 
 def test_a_flow_whose_window_starts_at_45_mm_takes_typst_letters_whole():
-    rules = ValidationRules(address_zone={"top_mm": 45})
+    rules = rules_of(address_zone={"top_mm": 45})
     typst = [c for c in CASES if c["template"] == "typst" and c["placement"] == "template"]
     for case in typst:
         report = check_pdf((LETTERS / case["file"]).read_bytes(), rules, want_address=True)

@@ -14,6 +14,8 @@ from imprimfip.errors import ConfigError, ConfigProblem
 _PLAIN_MESSAGES = {
     "missing": "missing: this key is required",
     "extra_forbidden": "unknown key: check its spelling against config.example.toml",
+    # The same for a table that is a dataclass (config/rules.py) rather than a model.
+    "unexpected_keyword_argument": "unknown key: check its spelling against config.example.toml",
 }
 
 

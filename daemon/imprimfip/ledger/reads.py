@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -166,6 +166,17 @@ def period(db: sqlite3.Connection, flow: str, since: str, until: str) -> Iterato
         f"{_SELECT} WHERE l.flow = ? AND l.at >= ? AND l.at < ? ORDER BY l.at DESC, l.id DESC",
         (flow, since, until),
     )
+
+
+def refused_paths(db: sqlite3.Connection, letter_ids: Sequence[int]) -> list[sqlite3.Row]:
+    """`id`, `flow` and `final_path` of those of `letter_ids` that were refused and filed
+    (where error/ holds them, and the picture of their page if one was drawn)."""
+    marks = ", ".join("?" * len(letter_ids))
+    return db.execute(
+        f"SELECT id, flow, final_path FROM letters WHERE id IN ({marks}) "
+        "AND state = 'rejected' AND final_path IS NOT NULL",
+        tuple(letter_ids),
+    ).fetchall()
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def configure(level: str = "info", fmt: str = "auto", stream: TextIO | None = No
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[*shared[1:], _stdlib_level],
+            # The validation package's records carry their fields in `extra`.
+            foreign_pre_chain=[*shared[1:], structlog.stdlib.ExtraAdder(), _stdlib_level],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
         )
     )

@@ -1,16 +1,21 @@
 """What the status page and the CSV reports read, answered from the ledger's lines in worker
-threads (`ledger.reads.Reader`): bounded slices through indexes, never the whole history.
+threads (`ledger.reads.Reader`): bounded slices through indexes, never the whole history;
+and the picture beside a refused letter in its flow's error/ folder.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
-from collections.abc import Mapping
+import stat
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import structlog
 
+from imprimfip.delivery.filing import picture_name
 from imprimfip.ledger import lines as stored_lines
 from imprimfip.ledger import reads
 from imprimfip.ledger.store import Ledger, iso
@@ -24,6 +29,8 @@ log = structlog.get_logger(__name__)
 
 # The page says how many letters are still to be taken into account, up to this many.
 WAITING_COUNTED = 1_000_000
+PICTURE_MAX_BYTES = 4 * 1024 * 1024
+"""Far above a picture's few hundred kB: anything larger was not drawn by us."""
 
 
 def day_bounds(day: date) -> tuple[str, str]:
@@ -79,11 +86,65 @@ def _story(db: sqlite3.Connection, letter_id: int) -> Story | None:
     )
 
 
-class PageLookups:
-    """The status page's `PageSource`."""
+def refused_picture(error_folder: Path, final_path: str) -> Path | None:
+    """The picture beside a refused letter filed at `final_path` (a path the ledger holds,
+    never one taken from the page's address), if it is a file inside `error_folder` or a
+    folder under it: a link leading out of error/ is not followed."""
+    filed = Path(final_path)
+    try:
+        found = filed.with_name(picture_name(filed.name)).resolve(strict=True)
+        inside = found.is_relative_to(error_folder.resolve(strict=True))
+        return found if inside and found.is_file() else None
+    except (OSError, ValueError):
+        return None
 
-    def __init__(self, reader: reads.Reader) -> None:
+
+def read_picture(path: Path) -> bytes | None:
+    """The bytes of a picture `refused_picture` found; None if it is gone, or was replaced
+    meanwhile by a link or by something that is not a plain file of a picture's size."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as opened:
+        found = os.fstat(opened.fileno())
+        if not stat.S_ISREG(found.st_mode) or found.st_size > PICTURE_MAX_BYTES:
+            return None
+        try:
+            return opened.read(PICTURE_MAX_BYTES)
+        except OSError:
+            return None
+
+
+class PageLookups:
+    """The status page's `PageSource`; `error_folders` is each flow's error/ folder."""
+
+    def __init__(self, reader: reads.Reader, error_folders: Mapping[str, Path]) -> None:
         self._reader = reader
+        self._error_folders = dict(error_folders)
+
+    def _pictures(self, rows: Sequence[sqlite3.Row]) -> dict[int, Path]:
+        found = {}
+        for row in rows:
+            folder = self._error_folders.get(row["flow"])
+            picture = refused_picture(folder, row["final_path"]) if folder else None
+            if picture is not None:
+                found[int(row["id"])] = picture
+        return found
+
+    async def _refused(self, letter_ids: Sequence[int]) -> dict[int, Path]:
+        if not letter_ids:
+            return {}
+        rows = await self._reader.run(lambda db: reads.refused_paths(db, letter_ids))
+        # A share may be slow: the files are looked at in a thread, as the ledger is read.
+        return await asyncio.to_thread(self._pictures, rows)
+
+    async def pictures(self, letter_ids: Sequence[int]) -> set[int]:
+        return set(await self._refused(letter_ids))
+
+    async def picture(self, letter_id: int) -> bytes | None:
+        found = (await self._refused([letter_id])).get(letter_id)
+        return await asyncio.to_thread(read_picture, found) if found else None
 
     async def counts(self) -> list[Count]:
         rows = await self._reader.run(reads.counts)

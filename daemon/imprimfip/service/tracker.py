@@ -12,6 +12,7 @@ from datetime import datetime
 
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.config.model import Config
+from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
 from imprimfip.ledger.reads import Reader
@@ -67,8 +68,9 @@ class Tracker:
             clock=clock,
         )
         flows = [FlowSummary(f.name, f.sending_type) for f in config.flows]
+        errors = {f.name: FlowFolders(f.root).error for f in config.flows}
         self.page = (
-            StatusPage(config.status_page, flows, PageLookups(self._readers[0]), clock)
+            StatusPage(config.status_page, flows, PageLookups(self._readers[0], errors), clock)
             if config.status_page.enabled
             else None
         )

@@ -15,22 +15,12 @@ address lines read, what is out of place.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
+import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
-from typing import Any
 
-from imprimfip.config.load import load_config
-from imprimfip.config.rules import ValidationRules
-from imprimfip.errors import ConfigError
-from imprimfip.exitcodes import ExitCode
-from imprimfip.moves import write_atomic
-from imprimfip.service import logs
-from imprimfip.validation.pool import Inspection, ValidatorPool, ValidatorUnavailable
-from imprimfip.validation.report import Report
-
-_PROG = "imprimfip validate"
+from imprimfip.validation.launch import launch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,127 +54,21 @@ def _paths(given: list[Path]) -> list[Path]:
     return paths
 
 
-class _UsageError(Exception):
-    pass
-
-
-def _rules(config_path: Path | None, flow_name: str | None) -> ValidationRules:
-    """The named flow's rules; the only flow's when there is one; else the defaults."""
-    if config_path is None:
-        if flow_name is not None:
-            raise _UsageError("--flow needs --config, the file where the flow is defined")
-        return ValidationRules()
-    config = load_config(config_path, secrets=False)
-    names = [flow.name for flow in config.flows]
-    if flow_name is None and len(names) == 1:
-        return config.flows[0].validation
-    if flow_name in names:
-        return config.flow(flow_name).validation
-    wanted = f"no flow named {flow_name!r}" if flow_name else "several flows"
-    raise _UsageError(f"{config_path} has {wanted}: choose one with --flow ({', '.join(names)})")
-
-
-async def _check_files(
-    paths: list[Path], rules: ValidationRules, preview: bool
-) -> list[Inspection | str]:
-    """A Report (and picture, for a preview) per path, or why the file could not be read,
-    in the order given."""
-    workers = min(2, len(paths))
-    slots = asyncio.Semaphore(workers)
-    async with ValidatorPool(workers=workers, timeout_s=rules.max_seconds) as pool:
-
-        async def one(path: Path) -> Inspection | str:
-            async with slots:
-                try:
-                    data = await asyncio.to_thread(path.read_bytes)
-                except OSError as exc:
-                    return exc.strerror or str(exc)
-                if not preview:
-                    return Inspection(await pool.check(data, rules))
-                return await pool.inspect(data, rules, want_address=True, picture="always")
-
-        return await asyncio.gather(*(one(path) for path in paths))
-
-
-def _save_pictures(folder: Path, checked: list[tuple[Path, Inspection]]) -> dict[Path, Path]:
-    """Write each picture to `folder` as `<file name>.png` (numbered when two files given
-    share a name); where each file's picture went."""
-    saved: dict[Path, Path] = {}
-    for path, inspection in checked:
-        if inspection.picture is None:
-            continue
-        target, number = folder / f"{path.name}.png", 1
-        while target in saved.values():
-            number += 1
-            target = folder / f"{path.name} ({number}).png"
-        write_atomic(target, inspection.picture)
-        saved[path] = target
-    return saved
-
-
-def _as_json(path: Path, report: Report, picture: Path | None) -> dict[str, Any]:
-    findings = [
-        {"code": f.code, "severity": f.severity, "page": f.page, "message": f.message}
-        for f in report.findings
-    ]
-    document = {"path": str(path), "ok": report.ok, "pages": report.pages, "findings": findings}
-    return {**document, "picture": str(picture) if picture else None}
-
-
-def _as_text(path: Path, report: Report, picture: Path | None) -> str:
-    verdict = "ok" if report.ok else "rejected"
-    # No page count for a file that could not be opened: "0 pages" would read as empty.
-    pages = f"{report.pages} page{'s' if report.pages != 1 else ''}"
-    lines = [f"{path}: {verdict} ({pages if report.pages else 'page count unknown'})"]
-    for f in report.findings:
-        where = f" page {f.page}" if f.page is not None else ""
-        lines.append(f"  {f.severity}{where} [{f.code}] {f.message}")
-    if picture is not None:
-        lines.append(f"  picture: {picture}")
-    return "\n".join(lines)
+def _launch(count: int) -> list[subprocess.Popen[bytes]]:
+    """`count` workers, started before anything else is imported: their start-up is most
+    of what an application calling us for each letter waits for (README, "Performance and
+    reliability"). None when they cannot be: the pool then says why."""
+    try:
+        return [launch() for _ in range(count)]
+    except OSError:
+        return []
 
 
 def run(args: argparse.Namespace) -> int:
     """Check `args.files`; print the results; return the exit status."""
-    logs.configure("warning", "console")
-    try:
-        rules = _rules(args.config, args.flow)
-    except ConfigError as error:
-        print(f"{_PROG}: the configuration cannot be used:\n{error}", file=sys.stderr)
-        return ExitCode.USAGE
-    except _UsageError as error:
-        print(f"{_PROG}: {error}", file=sys.stderr)
-        return ExitCode.USAGE
     files = _paths(args.files)
-    try:
-        results = asyncio.run(_check_files(files, rules, args.preview is not None))
-    except ValidatorUnavailable as error:
-        print(f"{_PROG}: {error}", file=sys.stderr)
-        return ExitCode.FAILED
-    status = ExitCode.OK
-    checked = []
-    for path, result in zip(files, results, strict=True):
-        if isinstance(result, str):
-            print(f"{_PROG}: cannot read {path}: {result}", file=sys.stderr)
-            status = ExitCode.USAGE
-            continue
-        checked.append((path, result))
-        if result.report.unchecked:
-            print(
-                f"{_PROG}: {path}: some checks could not run because of a bug (see the log "
-                f"above): {', '.join(result.report.unchecked)}",
-                file=sys.stderr,
-            )
-        if (not result.report.ok or result.report.unchecked) and status == ExitCode.OK:
-            status = ExitCode.FAILED
-    try:
-        pictures = _save_pictures(args.preview, checked) if args.preview else {}
-    except OSError as error:
-        print(f"{_PROG}: cannot write the pictures in {args.preview}: {error}", file=sys.stderr)
-        return ExitCode.USAGE
-    rows = [(path, inspection.report, pictures.get(path)) for path, inspection in checked]
-    if args.json:
-        print(json.dumps([_as_json(*row) for row in rows], ensure_ascii=False, indent=2))
-    else:
-        print("\n".join(_as_text(*row) for row in rows))
-    return status
+    # One worker even for no file: the config given is checked all the same.
+    launched = _launch(min(2, max(len(files), 1)))
+    # The pool, asyncio and the config's loading come after the workers are on their way.
+    checks = import_module("imprimfip.service.validate_files")
+    return int(checks.check_and_print(args, files, launched))

@@ -10,17 +10,18 @@ by the address check and too near that edge), it is told once, as the refusal.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
-
-import structlog
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import address, fonts, forms, geometry, placement
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
 from imprimfip.validation.report import Problem, Report, build_report
 
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
+"""stdlib logging with fields in `extra` (validation/plainlog.py): the worker this runs in
+does without structlog."""
 
 Rule = Callable[[Document, ValidationRules], Iterable[Problem]]
 
@@ -115,6 +116,6 @@ def _attempt(name: str, step: Callable[[], T], unchecked: list[str]) -> T | Prob
     except Exception as exc:
         problem = classify(exc)
         if problem is None:
-            log.error("validation_bug", step=name, exc_info=exc)
+            log.error("validation_bug", extra={"step": name}, exc_info=exc)
             unchecked.append(name)
         return problem

@@ -10,10 +10,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-from PIL import Image, ImageDraw
+from typing import TYPE_CHECKING
 
 from imprimfip.validation.raster import Box, Picture
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 INK_LEVEL = 230
 """Grey level (0 black, 255 white) below which a pixel carries ink."""
@@ -104,6 +106,9 @@ def marks(picture: Picture, box: Box, *, blank: Sequence[Box] = ()) -> list[Mark
     region = _Region.of(picture, box)
     if region.empty:
         return []
+    # Pillow is loaded with the first picture (raster.py), not for a letter never drawn.
+    from PIL import ImageDraw  # noqa: PLC0415
+
     draw = ImageDraw.Draw(region.image)
     for hidden in blank:
         left, top, right, bottom = region.pixels(hidden)

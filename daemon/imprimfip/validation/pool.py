@@ -1,28 +1,33 @@
 """`ValidatorPool`: `check_pdf` in child processes, with time and memory bounds (see
 docs/invariants.md, 'The daemon never trusts the inbox').
 
-Workers are started once and reused. A file that makes its worker overrun the wall-clock
-timeout, its CPU time (RLIMIT_CPU) or its memory (RLIMIT_AS), or crash it, gets a Report
-with a `too_complex` error; that worker is replaced and the next check runs normally.
+Workers are started once (by launch.py; `imprimfip validate` launches them before it
+imports this module, and the pool takes them over) and reused. A file that makes its
+worker overrun the wall-clock timeout, its CPU time (RLIMIT_CPU) or its memory
+(RLIMIT_AS), or crash it, gets a Report with a `too_complex` error; that worker is
+replaced and the next check runs normally.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
-import sys
-from dataclasses import dataclass
+import subprocess
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Literal
 
-import structlog
-
 from imprimfip.config.rules import ValidationRules
 from imprimfip.errors import ImprimfipError
+from imprimfip.validation.launch import launch
 from imprimfip.validation.report import Problem, Report, build_report
 
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
+"""stdlib logging with fields in `extra` (validation/plainlog.py): `imprimfip validate`
+runs this pool without importing structlog."""
 
 _STARTUP_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 5.0
@@ -53,32 +58,65 @@ class _WorkerLost(Exception):
         self.reason = reason
 
 
+class _Child:
+    """A launched worker process driven with asyncio: its stdin and stdout as streams, its
+    end awaited in a thread (it may have been started before the event loop was)."""
+
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+    ) -> None:
+        self.popen = popen
+        self.stdin = stdin
+        self.stdout = stdout
+
+    @classmethod
+    async def adopt(cls, popen: subprocess.Popen[bytes]) -> _Child:
+        assert popen.stdin is not None and popen.stdout is not None
+        loop = asyncio.get_running_loop()
+        stdout = asyncio.StreamReader(limit=_REPLY_LIMIT)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdout), popen.stdout)
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, popen.stdin
+        )
+        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), stdout)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    async def wait(self) -> int:
+        returncode = await asyncio.to_thread(self.popen.wait)
+        # Its end of the pipe is gone: ours is closed with it, as asyncio's Process does.
+        self.stdin.close()
+        return returncode
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+
 class _Worker:
     """One child process running `imprimfip.validation.worker`."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: _Child) -> None:
         self.process = process
         self.killed = False
 
     @classmethod
-    async def start(cls) -> _Worker:
+    async def start(cls, launched: subprocess.Popen[bytes] | None = None) -> _Worker:
+        """A worker ready for its first file: `launched` (see launch.py), or a new one."""
         try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "imprimfip.validation.worker",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                limit=_REPLY_LIMIT,
-                # Out of the terminal's process group: Ctrl-C is for the daemon, which then
-                # closes the workers' stdin; they also end by themselves if it dies.
-                start_new_session=True,
-            )
+            process = await _Child.adopt(launched or launch())
         except OSError as exc:
             raise ValidatorUnavailable(f"cannot start a validation worker: {exc}") from exc
         worker = cls(process)
         try:
-            assert process.stdout is not None
             ready = await asyncio.wait_for(process.stdout.readline(), _STARTUP_TIMEOUT_S)
         except TimeoutError:
             ready = b""
@@ -100,7 +138,6 @@ class _Worker:
     ) -> tuple[dict[str, Any], bytes]:
         """Send one file and wait for the reply and its picture (b"" when none); _WorkerLost
         when the worker cannot answer."""
-        assert self.process.stdin is not None and self.process.stdout is not None
         picture = b""
         try:
             async with asyncio.timeout(timeout_s):
@@ -127,7 +164,7 @@ class _Worker:
 
     async def stop(self) -> None:
         """Close the worker's stdin so it ends; kill it if it does not."""
-        if self.process.stdin is not None and not self.process.stdin.is_closing():
+        if not self.process.stdin.is_closing():
             self.process.stdin.close()
         try:
             await asyncio.wait_for(self.process.wait(), _STOP_TIMEOUT_S)
@@ -145,12 +182,20 @@ class ValidatorPool:
     and `close()`.
     """
 
-    def __init__(self, workers: int = 2, timeout_s: float = 30.0, memory_mb: int = 1024) -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        timeout_s: float = 30.0,
+        memory_mb: int = 1024,
+        launched: Sequence[subprocess.Popen[bytes]] = (),
+    ) -> None:
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = workers
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self._launched = list(launched[:workers])
+        """Workers launched before the pool (launch.py), taken over by `start()`."""
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._workers: list[_Worker] = []
         self._started = False
@@ -161,8 +206,11 @@ class ValidatorPool:
             return
         # Set before the await: a check arriving meanwhile waits for these workers.
         self._started = True
+        launched: list[subprocess.Popen[bytes] | None] = [*self._launched]
+        launched += [None] * (self.size - len(launched))
+        self._launched = []
         started = await asyncio.gather(
-            *(_Worker.start() for _ in range(self.size)), return_exceptions=True
+            *(_Worker.start(process) for process in launched), return_exceptions=True
         )
         for worker in started:
             if isinstance(worker, _Worker):
@@ -219,7 +267,7 @@ class ValidatorPool:
     ) -> tuple[Inspection, _Worker]:
         timeout_s = min(self.timeout_s, rules.max_seconds)
         job = {
-            "rules": rules.model_dump(mode="json"),
+            "rules": asdict(rules),
             "want_address": want_address,
             "picture": picture,
             "memory_mb": min(self.memory_mb, rules.max_memory_mb),
@@ -230,13 +278,13 @@ class ValidatorPool:
         except _WorkerLost as lost:
             if self._closed:
                 raise ValidatorUnavailable("the pool was closed during the check") from None
-            log.warning("validation_worker_lost", reason=lost.reason, size=len(data))
+            log.warning("validation_worker_lost", extra={"reason": lost.reason, "size": len(data)})
             limit = timeout_s if lost.reason == "time" else None
             details = {"reason": lost.reason, "limit_s": limit}
             report = build_report(0, [Problem("too_complex", None, details)], rules)
             return Inspection(report), await self._replace(worker)
         if "bug" in reply:
-            log.error("validation_bug", step="worker", error=reply["bug"])
+            log.error("validation_bug", extra={"step": "worker", "error": reply["bug"]})
             return Inspection(Report(pages=0, unchecked=("worker",))), worker
         report = Report.from_dict(reply["report"])
         if any(finding.code == "too_complex" for finding in report.findings):
@@ -259,6 +307,11 @@ class ValidatorPool:
         """Stop every worker. A check still running gets its report if its worker ends it
         within a few seconds, else ValidatorUnavailable: the letter is never blamed."""
         self._closed = True
+        for process in self._launched:
+            # Never taken over: its stdin closed, it ends once started.
+            assert process.stdin is not None
+            process.stdin.close()
+        self._launched = []
         workers, self._workers = self._workers, []
         await asyncio.gather(*(worker.stop() for worker in workers))
 

@@ -8,6 +8,9 @@ mm from the displayed top-left corner, as geometry.PageFrame gives them.
 Annotations and form fields are drawn as a printer draws them: those without the Print flag
 are left out (PDFium leaves out such annotations when printing, but not such form fields,
 which are hidden here before drawing).
+
+PDFium and Pillow are imported when the first page is opened: a worker checking a letter
+whose flow draws no page (and `imprimfip validate` waiting for it) does without them.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import ctypes
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
-
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from imprimfip.validation.document import Unreadable
 from imprimfip.validation.geometry import PageFrame
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+    from PIL import Image
 
 Box = tuple[float, float, float, float]
 """(left, top, right, bottom) in mm from the displayed page's top-left corner."""
@@ -73,6 +77,8 @@ class Pages:
     """A PDF opened by PDFium, one page loaded at a time. Use as a context manager."""
 
     def __init__(self, data: bytes) -> None:
+        import pypdfium2 as pdfium  # noqa: PLC0415
+
         try:
             self._pdf = pdfium.PdfDocument(data)
             # Form fields are drawn only through PDFium's form environment.
@@ -99,6 +105,8 @@ class Pages:
         self._pdf.close()
 
     def _page(self, index: int) -> pdfium.PdfPage:
+        import pypdfium2 as pdfium  # noqa: PLC0415
+
         if self._loaded is not None and self._loaded[0] == index:
             return self._loaded[1]
         if self._loaded is not None:
@@ -149,6 +157,8 @@ class Pages:
         """Whether anything drawn on the page may reach one of `zones`: an annotation, or an
         object whose bounds overlap one. Cheaper than drawing the page, and never wrong the
         other way (bounds contain what an object draws)."""
+        import pypdfium2.raw as pdfium_c  # noqa: PLC0415
+
         page = self._page(index)
         if pdfium_c.FPDFPage_GetAnnotCount(page) > 0:
             return True
@@ -166,6 +176,8 @@ class Pages:
 
 def _hide_unprinted_fields(page: pdfium.PdfPage) -> None:
     """Mark hidden, in memory, the form fields a printer leaves out (no Print flag)."""
+    import pypdfium2.raw as pdfium_c  # noqa: PLC0415
+
     for number in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
         annotation = pdfium_c.FPDFPage_GetAnnot(page, number)
         try:

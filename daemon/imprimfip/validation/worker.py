@@ -1,8 +1,9 @@
 """The child process that reads PDFs for `ValidatorPool`: `python -m imprimfip.validation.worker`.
 
-Started once and reused; pypdf, PDFium and Pillow are imported before the worker says it
-is ready. Protocol, on
-stdin and the original stdout (binary):
+Started once and reused. pypdf and the checks are imported before the worker says it is
+ready; PDFium and Pillow only when a page is drawn, pydantic and structlog never: an
+application calling `imprimfip validate` waits for this start-up (see README, "Performance
+and reliability"). Protocol, on stdin and the original stdout (binary):
 
     worker -> pool   {"ready": true}\\n                        once, after start-up
     pool -> worker   {"rules": ..., "want_address": ..., "picture": W, "size": N,
@@ -29,14 +30,12 @@ import resource
 import sys
 from typing import BinaryIO
 
-import structlog
-
-from imprimfip.config.rules import ValidationRules
-from imprimfip.validation import picture
+from imprimfip.config.rules import ValidationRules, rules_from_dict
+from imprimfip.validation import plainlog
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.report import Report
 
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
 
@@ -67,7 +66,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     while header := requests.readline():
         job = json.loads(header)
         data = requests.read(job["size"])
-        rules = ValidationRules.model_validate(job["rules"])
+        rules = rules_from_dict(job["rules"])
         _limit_cpu(job["cpu_s"])
         _limit_memory(job["memory_mb"])
         png = b""
@@ -91,6 +90,11 @@ def _picture(
 ) -> bytes:
     """The picture asked for, or b"" when none is (or it cannot be drawn: the letter was
     checked all the same, the picture only explains it)."""
+    if when == "never":
+        return b""
+    # Pillow's drawing and fonts, loaded only when a picture is asked for.
+    from imprimfip.validation import picture  # noqa: PLC0415
+
     wanted = (
         picture.is_drawable(report)
         if when == "always"
@@ -111,9 +115,13 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    plainlog.configure(logging.ERROR)
     # pypdf logs a warning for every repairable defect; hostile files would flood the journal.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     serve(sys.stdin.buffer, replies)
+    # Every reply is flushed: skip the interpreter's teardown of pypdf and PDFium, which
+    # the pool (and an application waiting for `imprimfip validate`) would wait for.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,13 @@ TURNED_AWAY = (
     "Trop d'identifications refusées depuis ce poste : réessayez dans quelques minutes, "
     "ou demandez l'identifiant à la personne qui gère le démon."
 )
+PICTURE_POLICY = "default-src 'none'; img-src 'self'"
+"""For a picture opened on its own: the browser shows it in a page of its own making."""
+NO_PICTURE = (
+    "Image introuvable : ce courrier n'a pas d'image de page refusée, ou elle a été effacée "
+    "ou déplacée du dossier error/ de son flux (par la durée de conservation, ou par une "
+    "personne). Le motif du refus reste dans la note .erreur.txt et sur la page du courrier."
+)
 TOO_SLOW = (
     "La page a mis trop de temps à se construire et a été interrompue. "
     "Précisez la recherche (un flux, un jour) ou réessayez dans un moment."
@@ -73,6 +80,7 @@ class StatusPage:
         app.router.add_get("/", self._front)
         app.router.add_get("/a-traiter", self._to_do)
         app.router.add_get(r"/courrier/{letter_id:\d{1,18}}", self._letter)
+        app.router.add_get(r"/courrier/{letter_id:\d{1,18}}/image", self._picture)
         self._runner = web.AppRunner(app, access_log=None)
         self.url: str | None = None
 
@@ -146,6 +154,15 @@ class StatusPage:
         if page is None:
             raise web.HTTPNotFound(text="Aucun courrier de ce numéro.")
         return _html(page)
+
+    async def _picture(self, request: web.Request) -> web.Response:
+        """The picture filed beside a refused letter: found from the ledger by the letter's
+        number, never from a path in the address (`PageLookups.picture`)."""
+        png = await self._source.picture(int(request.match_info["letter_id"]))
+        if png is None:
+            return _html(NO_PICTURE, status=404)
+        headers = {**HEADERS, "Content-Security-Policy": PICTURE_POLICY}
+        return web.Response(body=png, content_type="image/png", headers=headers)
 
 
 def _loopback(host: str) -> bool:

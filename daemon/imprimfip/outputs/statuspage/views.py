@@ -8,7 +8,10 @@ Addresses (GET only; every list is one page of `PAGE` lines, with a link to the 
   (a search by file name, IMPRIM'FIP reference or business reference), `?apres=` for the
   next page;
 - `/a-traiter`: every letter that needs someone, the most urgent first (`?flux=`);
-- `/courrier/<n>`: one letter with its whole history.
+- `/courrier/<n>`: one letter with its whole history;
+- `/courrier/<n>/image`: the picture of the page of a letter refused for its layout, as
+  filed beside it in its flow's error/ folder (linked from the lists and the letter's page
+  while it is there).
 
 The data comes from a `PageSource` (`service.lookups`), whose reads run in worker threads.
 """
@@ -88,6 +91,18 @@ class PageSource(Protocol):
     async def waiting(self) -> int:
         """Letters whose lines are not up to date yet (after an upgrade)."""
         ...
+
+    async def pictures(self, letter_ids: Sequence[int]) -> set[int]:
+        """Those of `letter_ids` refused with a picture of their page still beside them."""
+        ...
+
+    async def picture(self, letter_id: int) -> bytes | None:
+        """The PNG picture of a refused letter's page; None if it has none (any more)."""
+        ...
+
+
+async def _pictured(source: PageSource, *lists: Sequence[Line]) -> set[int]:
+    return await source.pictures([line.letter_id for lines in lists for line in lines])
 
 
 def cursor(text: str) -> tuple[int, ...] | None:
@@ -185,6 +200,7 @@ async def front(
     if total > len(to_do.lines):
         query = urlencode({"flux": wanted.flow} if wanted.flow else {})
         more = Link(f"/a-traiter?{query}", f"Voir les {number(total)} courriers à traiter")
+    pictured = await _pictured(source, listing.lines, [] if narrowed else to_do.lines)
     title, anchor, empty = _list_title(wanted)
     if wanted.status:
         title += f" ({status_total(counts, wanted.flow, wanted.status)})"
@@ -200,6 +216,7 @@ async def front(
         to_do_more=more,
         listing=listing,
         following=_next("/", params, listing),
+        pictured=pictured,
         title=title,
         anchor=anchor,
         empty=empty,
@@ -222,6 +239,7 @@ async def to_do_page(
         waiting=_backlog(waiting),
         listing=listing,
         following=_next("/a-traiter", params, listing),
+        pictured=await _pictured(source, listing.lines),
         title=f"À traiter{where} ({to_do_total(counts, wanted.flow)})",
     )
 
@@ -232,4 +250,5 @@ async def letter_page(
     story = await source.story(letter_id)
     if story is None:
         return None
-    return render("letter.html", flows=flows, now=now, waiting=0, story=story)
+    pictured = await source.pictures([letter_id])
+    return render("letter.html", flows=flows, now=now, waiting=0, story=story, pictured=pictured)
