@@ -13,12 +13,11 @@ log says how far it is.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import structlog
 
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger import lines as stored_lines
@@ -28,7 +27,9 @@ from imprimfip.tracking.letters import lines_of
 from imprimfip.tracking.schedule import Timing
 from imprimfip.tracking.stored import Row, month_of, row_of
 
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
+"""stdlib logging with fields in `extra` (see ledger/schema.py): `imprimfip status` runs
+`refresh` without importing structlog."""
 
 BATCH = 500
 SCAN_S = 2.0
@@ -108,7 +109,7 @@ class Keeper:
         backlog = await self._workers.run(lambda ledger: stored_lines.waiting(ledger.connection))
         if backlog > BATCH:
             self.catching_up = True
-            log.info("lines_catching_up", letters=backlog)
+            log.info("lines_catching_up", extra={"letters": backlog})
         started = reported = time.monotonic()
         while True:
             self._wake.clear()
@@ -123,10 +124,11 @@ class Keeper:
                     left = await self._workers.run(
                         lambda ledger: stored_lines.waiting(ledger.connection)
                     )
-                    log.info("lines_catching_up", letters=left)
+                    log.info("lines_catching_up", extra={"letters": left})
                 continue
             if self.catching_up:
-                log.info("lines_caught_up", seconds=round(time.monotonic() - started, 1))
+                seconds = round(time.monotonic() - started, 1)
+                log.info("lines_caught_up", extra={"seconds": seconds})
                 self.catching_up = False
             try:
                 async with asyncio.timeout(SCAN_S):
