@@ -16,7 +16,16 @@ from tests.service.test_validate_startup import imported, loaded
 
 pytestmark = pytest.mark.slow
 
-NEVER_IN_STATUS = ("pydantic", "structlog", "httpx", "aiohttp", "pypdf", "pypdfium2", "PIL")
+NEVER_IN_STATUS = (
+    "pydantic",
+    "structlog",
+    "asyncio",
+    "httpx",
+    "aiohttp",
+    "pypdf",
+    "pypdfium2",
+    "PIL",
+)
 ENV = {**os.environ, "IMPRIMFIP_PASSWORD": "unused"}
 
 
@@ -43,7 +52,7 @@ def test_status_imports_no_config_model_nor_daemon_library(tmp_path: Path):
     assert done.returncode == 0
     assert "refusee.pdf" in done.stdout
     modules = imported(done.stderr)
-    assert "imprimfip.tracking.keeper" in modules
+    assert "imprimfip.tracking.refresh" in modules
     assert loaded(modules, NEVER_IN_STATUS) == set()
     assert loaded(modules, ("imprimfip.config.model", "imprimfip.config.load")) == set()
 

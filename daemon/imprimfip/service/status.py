@@ -25,7 +25,7 @@ from imprimfip.ledger import Ledger, reads
 from imprimfip.ledger.store import iso
 from imprimfip.letter_lines import Line
 from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
-from imprimfip.tracking.keeper import BATCH, refresh
+from imprimfip.tracking.refresh import BATCH, refresh
 from imprimfip.tracking.schedule import Timing
 from imprimfip.tracking.stored import line_of
 
