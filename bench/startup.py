@@ -24,6 +24,8 @@ from pathlib import Path
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 
+from imprimfip.ledger import Ledger
+
 
 def _once(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
@@ -40,6 +42,9 @@ def main() -> None:
         letter = work / "courrier.pdf"
         letter.write_bytes(make_letter())
         config = write_config(work, "http://127.0.0.1:9")
+        # An empty ledger, so that status opens it and reads its lines as it does every day.
+        (work / "state").mkdir()
+        Ledger(work / "state" / "ledger.sqlite3").close()
         env = {**os.environ, "IMPRIMFIP_PASSWORD": "unused"}
         imprimfip = [sys.executable, "-m", "imprimfip"]
         commands = {

@@ -13,7 +13,7 @@ from imprimfip.ledger import lines as stored
 from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
 from imprimfip.ledger.schema import MIGRATIONS
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.keeper import refresh
+from imprimfip.tracking.refresh import refresh
 from imprimfip.tracking.schedule import Timing
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from imprimfip.ledger import Ledger, LetterState, reads
 from imprimfip.ledger.history import History
 from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.schema import MIGRATIONS
-from imprimfip.tracking.keeper import refresh
+from imprimfip.tracking.refresh import refresh
 from imprimfip.tracking.schedule import Timing
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger-v2.sql"

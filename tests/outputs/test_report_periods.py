@@ -10,7 +10,7 @@ import pytest
 
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
-from imprimfip.ledger.reads import Reader
+from imprimfip.ledger.workers import Reader
 from imprimfip.outputs.report_periods import (
     Reports,
     closed_months,
@@ -20,7 +20,8 @@ from imprimfip.outputs.report_periods import (
 )
 from imprimfip.service.lookups import ReportLookups
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.keeper import refresh, writer
+from imprimfip.tracking.keeper import writer
+from imprimfip.tracking.refresh import refresh
 from imprimfip.tracking.schedule import Timing
 from tests.fixtures.waiting import async_wait_until
 

@@ -15,12 +15,12 @@ import pytest
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
-from imprimfip.ledger.reads import Reader
+from imprimfip.ledger.workers import Reader
 from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.service.lookups import PageLookups
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.keeper import refresh
+from imprimfip.tracking.refresh import refresh
 from imprimfip.tracking.schedule import Timing
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -19,7 +19,7 @@ from structlog.testing import capture_logs
 from imprimfip.config.model import StatusPageConfig
 from imprimfip.config.secrets import Secret
 from imprimfip.ledger import Ledger
-from imprimfip.ledger.reads import Reader
+from imprimfip.ledger.workers import Reader
 from imprimfip.outputs.statuspage.access import MAX_REFUSED
 from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary

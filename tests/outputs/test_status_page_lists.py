@@ -15,7 +15,7 @@ import pytest
 
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
-from imprimfip.ledger.reads import Reader
+from imprimfip.ledger.workers import Reader
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.tracking import finality as f
 from tests.outputs.test_status_page import served

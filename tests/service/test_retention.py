@@ -18,7 +18,7 @@ from imprimfip.ledger.store import iso
 from imprimfip.metrics import REGISTRY
 from imprimfip.service.retention import Retention
 from imprimfip.tracking import finality as f
-from imprimfip.tracking.keeper import refresh
+from imprimfip.tracking.refresh import refresh
 from imprimfip.tracking.schedule import Timing
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

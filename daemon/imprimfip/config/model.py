@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.config.secrets import SecretValue
+from imprimfip.config.sections import DEFAULT_LEDGER_PATH, TrackingConfig, relative_to_config
 from imprimfip.frozen import FrozenModel
 from imprimfip.passwords import is_hash
 from imprimfip.postal import PostalAddress
@@ -22,10 +23,7 @@ PositiveSeconds = Annotated[float, Field(gt=0)]
 
 
 def _relative_to_config(value: Path, info: ValidationInfo) -> Path:
-    """Relative paths are relative to the config file's folder, not the working directory."""
-    base = Path((info.context or {}).get("base_dir", "."))
-    path = value.expanduser()
-    return path if path.is_absolute() else (base / path)
+    return relative_to_config(value, Path((info.context or {}).get("base_dir", ".")))
 
 
 ConfigPath = Annotated[Path, AfterValidator(_relative_to_config)]
@@ -243,27 +241,6 @@ class LedgerConfig(FrozenModel):
     backup_keep: Annotated[int, Field(ge=1, le=366)] = 7
 
 
-class HorizonDays(FrozenModel):
-    """Days after its deposit a letter is followed at most, per sending type."""
-
-    STD: Annotated[float, Field(gt=0)] = 10.0
-    LRE: Annotated[float, Field(gt=0)] = 30.0
-    LRAR: Annotated[float, Field(gt=0)] = 30.0
-
-
-class TrackingConfig(FrozenModel):
-    """Following deposited letters until their final status (see docs/letter-life.md).
-
-    `time_scale` divides every delay of the poll schedule, as the emulator's `--speed`
-    divides its simulated delays: 1 in production.
-    """
-
-    time_scale: Annotated[float, Field(gt=0)] = 1.0
-    horizon_days: HorizonDays = HorizonDays()
-    overdue_after_hours: Annotated[float, Field(gt=0)] = 48.0
-    max_concurrent_polls: Annotated[int, Field(ge=1, le=32)] = 4
-
-
 class ReportsConfig(FrozenModel):
     """The CSV reports in each flow's folder: `suivi-des-envois.csv` holds the letters of
     the last `days` days; each closed month has its own file."""
@@ -350,7 +327,7 @@ class Config(FrozenModel):
     api: ApiConfig
     flows: Annotated[tuple[FlowConfig, ...], Field(min_length=1)]
     intake: IntakeConfig = IntakeConfig()
-    ledger: LedgerConfig = Field(default_factory=lambda: {"path": "state/ledger.sqlite3"})
+    ledger: LedgerConfig = Field(default_factory=lambda: {"path": DEFAULT_LEDGER_PATH})
     logging: LoggingConfig = LoggingConfig()
     tracking: TrackingConfig = TrackingConfig()
     reports: ReportsConfig = ReportsConfig()

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 from imprimfip.ledger.lines import COLUMNS, LAST_PLACE, line_id
-from imprimfip.ledger.workers import Deadline, Workers
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from imprimfip.ledger.workers import Deadline
 
 # The progress handler is called every this many SQLite steps (about a millisecond).
 _STEPS = 10_000
@@ -35,29 +35,6 @@ def read_only(path: Path, deadline: Deadline | None = None) -> sqlite3.Connectio
     if deadline is not None:
         db.set_progress_handler(lambda: int(deadline.passed()), _STEPS)
     return db
-
-
-class Reader:
-    """Read-only connections in worker threads, each task limited to `timeout_s`."""
-
-    def __init__(self, path: Path, *, threads: int = 2, timeout_s: float = 10.0) -> None:
-        self._deadline = Deadline(timeout_s)
-        self._workers: Workers[sqlite3.Connection] = Workers(
-            lambda: read_only(path, self._deadline),
-            sqlite3.Connection.close,
-            threads=threads,
-            name="ledger-reader",
-        )
-
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def timed(db: sqlite3.Connection) -> T:
-            self._deadline.start()
-            return work(db)
-
-        return await self._workers.run(timed)
-
-    async def close(self) -> None:
-        await self._workers.close()
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
-
-import structlog
 
 from imprimfip.errors import LedgerTooNew
 from imprimfip.ledger import lines
 
-log = structlog.get_logger(__name__)
+log = logging.getLogger(__name__)
+"""stdlib logging with fields in `extra`, as the daemon renders them (service/logs.py):
+`imprimfip status` and `resolve` open the ledger without importing structlog."""
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -119,10 +120,9 @@ def migrate(db: sqlite3.Connection) -> int:
         started = time.monotonic()
         if version:
             # An upgrade may touch every row of a large ledger: say so before and after.
-            log.info("ledger_migrating", to_version=number)
+            log.info("ledger_migrating", extra={"to_version": number})
         db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
         if version:
-            log.info(
-                "ledger_migrated", version=number, seconds=round(time.monotonic() - started, 2)
-            )
+            seconds = round(time.monotonic() - started, 2)
+            log.info("ledger_migrated", extra={"version": number, "seconds": seconds})
     return len(MIGRATIONS)

@@ -9,11 +9,15 @@ work beside the writer; a connection is used by the one thread that opened it.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Generic, TypeVar
+
+from imprimfip.ledger.reads import read_only
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,3 +79,26 @@ class Deadline:
 
     def passed(self) -> bool:
         return time.monotonic() > getattr(self._local, "until", float("inf"))
+
+
+class Reader:
+    """Read-only connections in worker threads, each task limited to `timeout_s`."""
+
+    def __init__(self, path: Path, *, threads: int = 2, timeout_s: float = 10.0) -> None:
+        self._deadline = Deadline(timeout_s)
+        self._workers: Workers[sqlite3.Connection] = Workers(
+            lambda: read_only(path, self._deadline),
+            sqlite3.Connection.close,
+            threads=threads,
+            name="ledger-reader",
+        )
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def timed(db: sqlite3.Connection) -> T:
+            self._deadline.start()
+            return work(db)
+
+        return await self._workers.run(timed)
+
+    async def close(self) -> None:
+        await self._workers.close()

@@ -1,5 +1,5 @@
 """What the status page and the CSV reports read, answered from the ledger's lines in worker
-threads (`ledger.reads.Reader`): bounded slices through indexes, never the whole history;
+threads (`ledger.workers.Reader`): bounded slices through indexes, never the whole history;
 and the picture beside a refused letter in its flow's error/ folder.
 """
 
@@ -19,7 +19,7 @@ from imprimfip.delivery.filing import picture_name
 from imprimfip.ledger import lines as stored_lines
 from imprimfip.ledger import reads
 from imprimfip.ledger.store import Ledger, iso
-from imprimfip.ledger.workers import Workers
+from imprimfip.ledger.workers import Reader, Workers
 from imprimfip.outputs.report_csv import WriteFaults, write_report
 from imprimfip.outputs.report_periods import Period
 from imprimfip.outputs.statuspage.views import Count, Listing, Story, Wanted
@@ -119,7 +119,7 @@ def read_picture(path: Path) -> bytes | None:
 class PageLookups:
     """The status page's `PageSource`; `error_folders` is each flow's error/ folder."""
 
-    def __init__(self, reader: reads.Reader, error_folders: Mapping[str, Path]) -> None:
+    def __init__(self, reader: Reader, error_folders: Mapping[str, Path]) -> None:
         self._reader = reader
         self._error_folders = dict(error_folders)
 
@@ -163,9 +163,7 @@ class PageLookups:
 class ReportLookups:
     """The CSV reports' `ReportSource`: reads and writes the files in worker threads."""
 
-    def __init__(
-        self, reader: reads.Reader, writer: Workers[Ledger], roots: Mapping[str, Path]
-    ) -> None:
+    def __init__(self, reader: Reader, writer: Workers[Ledger], roots: Mapping[str, Path]) -> None:
         self._reader = reader
         self._writer = writer
         self._roots = dict(roots)

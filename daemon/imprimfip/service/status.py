@@ -15,17 +15,17 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, time
+from importlib import import_module
 from pathlib import Path
 
-from imprimfip.config import load_config
-from imprimfip.config.model import Config
+from imprimfip.config.sections import Sections, TrackingConfig, read_sections
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
 from imprimfip.ledger import Ledger, reads
 from imprimfip.ledger.store import iso
 from imprimfip.letter_lines import Line
 from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
-from imprimfip.tracking.keeper import BATCH, refresh
+from imprimfip.tracking.refresh import BATCH, refresh
 from imprimfip.tracking.schedule import Timing
 from imprimfip.tracking.stored import line_of
 
@@ -119,10 +119,10 @@ def _slices(path: Path, wanted: reads.Slice, limit: int | None) -> Iterator[list
         db.close()
 
 
-def _up_to_date(config: Config) -> None:
+def _up_to_date(path: Path, tracking: TrackingConfig) -> None:
     """Bring the lines of letters changed since the daemon last did up to date."""
-    ledger = Ledger(config.ledger.path)
-    timing = Timing.from_config(config.tracking)
+    ledger = Ledger(path)
+    timing = Timing.from_config(tracking)
     try:
         while refresh(ledger, timing).letters == BATCH:
             pass
@@ -142,19 +142,30 @@ def _json(slices: Iterator[list[Line]]) -> Iterator[str]:
     yield "]"
 
 
+def _sections(path: Path) -> Sections:
+    """What status reads of the config file. When one of those settings is not valid (or
+    is written in a form only the model takes), the whole file is validated, so that its
+    problems are told as everywhere else; the model is imported only then."""
+    sections = read_sections(path)
+    if sections is not None:
+        return sections
+    config = import_module("imprimfip.config.load").load_config(path, secrets=False)
+    return Sections(config.ledger.path, tuple(f.name for f in config.flows), config.tracking)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config, secrets=False)
+        config = _sections(args.config)
     except ConfigError as error:
         return report_config_error(error)
-    if args.flow is not None and args.flow not in {f.name for f in config.flows}:
-        known = ", ".join(f.name for f in config.flows)
+    if args.flow is not None and args.flow not in config.flows:
+        known = ", ".join(config.flows)
         print(f"imprimfip status: no flow named {args.flow!r} in {args.config} (flows: {known})")
         return ExitCode.USAGE
-    if not config.ledger.path.exists():
-        print(f"No letter yet: the ledger {config.ledger.path} does not exist.")
+    if not config.ledger_path.exists():
+        print(f"No letter yet: the ledger {config.ledger_path} does not exist.")
         return ExitCode.OK
-    _up_to_date(config)
+    _up_to_date(config.ledger_path, config.tracking)
     since = None
     if args.since is not None:
         since = iso(datetime.combine(args.since, time()).astimezone())
@@ -164,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         since=since,
         to_do=args.needs_attention,
     )
-    slices = _slices(config.ledger.path, wanted, args.limit)
+    slices = _slices(config.ledger_path, wanted, args.limit)
     empty = True
     for text in (_json if args.json else table)(slices):
         print(text)

@@ -15,7 +15,7 @@ from imprimfip.config.model import Config
 from imprimfip.folders import FlowFolders
 from imprimfip.ledger import Ledger
 from imprimfip.ledger.history import History
-from imprimfip.ledger.reads import Reader
+from imprimfip.ledger.workers import Reader
 from imprimfip.outputs.report_periods import Reports
 from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary

@@ -1,8 +1,6 @@
 """Keeps each letter's lines (`ledger.lines`) up to date as letters change, off the loop.
 
-`refresh` takes a batch of the letters the ledger noted as changed, computes their lines
-(`letters.lines_of`, the same words as ever) and stores those that differ, with the report
-months they touch. The `Keeper` runs it in a thread of its own, on its own connection: at
+The `Keeper` runs `tracking.refresh` in a thread of its own, on its own connection: at
 once when woken (a deposit enrolled, a status recorded), else every `SCAN_S` (a letter
 refused before its deposit, a letter settled by `imprimfip resolve`). After an upgrade every
 letter is noted: the keeper catches up in the background, the latest letters first, resting
@@ -15,64 +13,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
-from imprimfip.ledger import Ledger, LetterState
+from imprimfip.ledger import Ledger
 from imprimfip.ledger import lines as stored_lines
-from imprimfip.ledger.history import History
 from imprimfip.ledger.workers import Workers
-from imprimfip.tracking.letters import lines_of
+from imprimfip.tracking.refresh import BATCH, Months, refresh
 from imprimfip.tracking.schedule import Timing
-from imprimfip.tracking.stored import Row, month_of, row_of
 
 log = structlog.get_logger(__name__)
 
-BATCH = 500
 SCAN_S = 2.0
 PROGRESS_EVERY_S = 10.0
-# Lines of the letters in these states are shown; a letter leaving them (void) loses them.
-SHOWN = frozenset({LetterState.DEPOSITED, LetterState.UNCERTAIN, LetterState.REJECTED})
-
-Months = frozenset[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Refreshed:
-    """What one batch did: letters taken, and the (flow, month) of the lines changed."""
-
-    letters: int
-    months: Months
-
-
-def refresh(ledger: Ledger, timing: Timing, limit: int = BATCH) -> Refreshed:
-    """Bring the lines of up to `limit` changed letters up to date."""
-    db = ledger.connection
-    marks = stored_lines.changed(db, limit)
-    if not marks:
-        return Refreshed(0, frozenset())
-    ids = [mark.letter_id for mark in marks]
-    letters = ledger.letters(ids)
-    facts = History(ledger).facts(ids)
-    before = stored_lines.stored(db, ids)
-    updates = []
-    for mark in marks:
-        letter = letters.get(mark.letter_id)
-        now: list[Row] = []
-        if letter is not None and letter.state in SHOWN:
-            known = facts[mark.letter_id]
-            shown = lines_of(letter, known.tracked, known.latest, known.alerts, timing)
-            now = [row_of(letter, line, place) for place, line in enumerate(shown)]
-        if now != before[mark.letter_id]:
-            touched = {
-                (str(row[2]), month_of(str(row[7]))) for row in [*now, *before[mark.letter_id]]
-            }
-            updates.append(stored_lines.Update(mark, tuple(now), frozenset(touched)))
-    with ledger.transaction() as write:
-        stored_lines.store(write, updates, marks)
-    return Refreshed(len(marks), frozenset(m for update in updates for m in update.months))
 
 
 def _lines_ledger(path: Path) -> Ledger:

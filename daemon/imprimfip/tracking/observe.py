@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from imprimfip.api.models import FileStatusReport
 from imprimfip.ledger.history import WHOLE_FILE, Status
+
+if TYPE_CHECKING:
+    # Only the poller holds an answer: `imprimfip status` reads the lines without the API's
+    # models.
+    from imprimfip.api.models import FileStatusReport
 
 
 def _date(value: datetime | None) -> str | None:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from imprimfip.config.model import TrackingConfig
+from imprimfip.config.sections import TrackingConfig
 from imprimfip.tracking.finality import Phase
 
 MINUTE = 60.0
@@ -43,7 +43,7 @@ DEFAULTS = TrackingConfig()
 
 def horizons_s(config: TrackingConfig) -> dict[str, float]:
     """Each sending type's horizon, in the service's seconds."""
-    return {kind: days * DAY for kind, days in config.horizon_days.model_dump().items()}
+    return {kind: days * DAY for kind, days in asdict(config.horizon_days).items()}
 
 
 @dataclass(frozen=True)
