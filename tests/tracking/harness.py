@@ -19,6 +19,7 @@ from imprimfip.api.models import Submission
 from imprimfip.config import Config, load_config
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History
+from imprimfip.storage.watch import StorageWatch
 from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.poller import Poller, utc_now
 from tests.fixtures.sandbox import Sandbox
@@ -82,7 +83,14 @@ class Harness:
 
     def start(self) -> Poller:
         """Start the poller and the notifier (they stop when the harness closes)."""
-        poller = Poller(self.config, self.history, self.client, self.notifier, self.changed.append)
+        poller = Poller(
+            self.config,
+            self.history,
+            self.client,
+            self.notifier,
+            self.changed.append,
+            storage=StorageWatch(),
+        )
         self.tasks += [asyncio.create_task(poller.run()), asyncio.create_task(self.notifier.run())]
         return poller
 
