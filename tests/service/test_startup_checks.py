@@ -12,7 +12,7 @@ import pytest
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
-from imprimfip.service.daemon import check_ledger_location
+from imprimfip.service.ledger_place import check_ledger_location
 from tests.fixtures.daemon import write_config
 
 

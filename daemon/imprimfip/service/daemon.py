@@ -25,20 +25,19 @@ from imprimfip.config import load_config
 from imprimfip.config.model import Config
 from imprimfip.delivery.flow import Flow, prepare_flow
 from imprimfip.errors import ConfigError, ConfigProblem, LedgerFault
-from imprimfip.intake.mounts import mount_of
-from imprimfip.ledger import Ledger
 from imprimfip.ledger.backup import DailyBackups
 from imprimfip.service import logs
 from imprimfip.service.deliveries import Deliveries
 from imprimfip.service.flows import Flows
 from imprimfip.service.heartbeat import DaemonState, Heartbeat, ended
+from imprimfip.service.ledger_place import check_ledger_location, open_ledger
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.retention import Retention
 from imprimfip.service.stalls import watch_stalls
 from imprimfip.service.systemd_notify import SystemdNotifier
 from imprimfip.service.tracker import Tracker
 from imprimfip.storage.episodes import LEDGER
-from imprimfip.storage.watch import StorageWatch
+from imprimfip.storage.watch import StorageWatch, outlast_ledger_faults
 from imprimfip.tracking.alerts import RAISED
 from imprimfip.tracking.poller import utc_now
 
@@ -52,44 +51,6 @@ def _backups(config: Config) -> asyncio.Task[None] | None:
         return None
     backups = DailyBackups(ledger.path, ledger.backup_dir, ledger.backup_keep)
     return asyncio.create_task(backups.run(), name="ledger-backups")
-
-
-def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:
-    """Refuse a ledger off a local disk: SQLite's locking and fsync are not safe on a share."""
-    folder = config.ledger.path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        problem = ConfigProblem(
-            "ledger.path",
-            f"cannot create the ledger's folder {folder}: {error.strerror}; create it, "
-            "owned by the daemon's user, or choose another path",
-        )
-        raise ConfigError(str(config.source), [problem]) from None
-    mount = mount_of(folder, mounts_text)
-    if not mount.local:
-        problem = ConfigProblem(
-            "ledger.path",
-            f"{config.ledger.path} is on {mount.describe()}; SQLite needs a local disk "
-            "there (e.g. /var/lib/imprimfip/ledger.sqlite3)",
-        )
-        raise ConfigError(str(config.source), [problem])
-
-
-def open_ledger(config: Config) -> Ledger:
-    """The ledger, left closed while its disk is full, read-only or failing (the daemon
-    starts paused and opens it once the disk heals); a file SQLite cannot open at all is a
-    config error, which a restart would not mend."""
-    path = config.ledger.path
-    try:
-        return Ledger(path, wait_for_disk=True)
-    except LedgerFault as fault:
-        problem = ConfigProblem(
-            "ledger.path",
-            f"cannot open the ledger {path} ({fault.detail.code}): check that it and its "
-            "folder exist and that the daemon's user may read and write them",
-        )
-        raise ConfigError(str(config.source), [problem]) from None
 
 
 # Settings whose change needs a restart: they size or locate what is already open.
@@ -254,7 +215,9 @@ class Daemon:
         roots = {flow.name: flow.root for flow in self.config.flows}
         self._retention = Retention(self.config.retention, roots, self.config.ledger.path, utc_now)
         if self._retention.on:
-            self._retiring = asyncio.create_task(self._retention.run(), name="retention")
+            self._retiring = asyncio.create_task(
+                outlast_ledger_faults(self._storage, self._retention.run), name="retention"
+            )
 
     async def _stop_tracking(self) -> None:
         if self._retiring is not None:
