@@ -23,6 +23,7 @@ from tests.fixtures.ports import free_port
 from tests.fixtures.spool import save
 from tests.fixtures.waiting import wait_until
 from tests.service.test_storage_faults import _heals, _state
+from tests.service.test_storage_faults_for_real import _unprivileged
 
 WATCHDOG = {"WATCHDOG_USEC": "400000"}
 
@@ -114,6 +115,18 @@ def test_a_ledger_folder_that_cannot_be_made_is_a_config_error(tmp_path, sandbox
     daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
     assert daemon.process.wait(timeout=30) == ExitCode.CONFIG
     assert "ledger" in daemon.log() and str(blocker) in daemon.log()
+    assert "Traceback" not in daemon.log()
+
+
+def test_a_ledger_file_the_daemon_may_not_read_is_a_config_error(tmp_path, sandbox, start_daemon):
+    wrapper = _unprivileged()
+    ledger = tmp_path / "state" / "ledger.sqlite3"
+    ledger.parent.mkdir()
+    ledger.write_bytes(b"")
+    ledger.chmod(0o000)
+    daemon = start_daemon(write_config(tmp_path, sandbox.api_url), wrapper=wrapper)
+    assert daemon.process.wait(timeout=30) == ExitCode.CONFIG
+    assert f"cannot open the ledger {ledger}" in daemon.log()
     assert "Traceback" not in daemon.log()
 
 

@@ -98,7 +98,8 @@ class Ledger:
 
     def _open(self) -> None:
         created = not self.path.exists()
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        with self.faults():
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         try:
             with self.faults():
