@@ -80,6 +80,13 @@ class StorageWatch:
     def current(self) -> list[Episode]:
         return self.episodes.current()
 
+    def met_ledger_fault(self, fault: LedgerFault) -> None:
+        """A ledger fault met by a loop other than the mender: it starts the ledger's
+        episode, or leaves the one under way to the mender, whose next try it does not
+        push back."""
+        if self.episodes.get(LEDGER) is None:
+            self.failed(LEDGER, fault.detail)
+
     async def healed(self, place: Place) -> None:
         """Return when `place` has no episode any more (the mender ends it)."""
         while self.episodes.get(place) is not None:
@@ -110,10 +117,7 @@ async def outlast_ledger_faults(storage: StorageWatch, run: Callable[[], Awaitab
         try:
             await run()
         except LedgerFault as fault:
-            # An episode under way is the mender's to try again and to end: a loop that
-            # meets it too only waits, without pushing the next try back.
-            if storage.get(LEDGER) is None:
-                storage.failed(LEDGER, fault.detail)
+            storage.met_ledger_fault(fault)
             await storage.healed(LEDGER)
 
 

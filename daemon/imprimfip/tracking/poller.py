@@ -143,7 +143,7 @@ class Poller:
             except LedgerFault as fault:
                 # Not the letter's and not a bug: nothing was recorded, so the letter is
                 # still due and is asked about again once the ledger is well.
-                self._storage.failed(LEDGER, fault.detail)
+                self._storage.met_ledger_fault(fault)
             except Exception:
                 # Our own bug, not the letter's: it is asked about again later, and the
                 # other letters go on being followed.
