@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,13 @@ class FlowFolders:
         return (self.inbox, self.processing, self.done, self.error)
 
     def ensure(self) -> None:
-        """Create the four folders if missing."""
+        """Create the four folders in the flow's root if missing. The root itself is never
+        made: while it is missing (its share is not mounted yet, or its path is mistyped),
+        FileNotFoundError, and nothing is written where the share should be."""
+        if not self.root.exists():
+            raise FileNotFoundError(errno.ENOENT, "the flow's folder is missing", str(self.root))
         for folder in self.all():
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(exist_ok=True)
 
     def filesystems(self) -> dict[Path, int]:
         """The device of each folder: moves are renames, so they must all be one."""

@@ -16,6 +16,7 @@ LIMIT = 1 << 20
 @pytest.fixture
 def flow(tmp_path):
     folders = FlowFolders(tmp_path / "flow")
+    folders.root.mkdir(parents=True, exist_ok=True)
     folders.ensure()
     return folders
 

@@ -28,6 +28,7 @@ def clock():
 def make_inbox(tmp_path, clock, **flow_options) -> Inbox:
     flow = FlowConfig(name="courrier", root=tmp_path / "flow", settle_seconds=5, **flow_options)
     folders = FlowFolders(flow.root)
+    folders.root.mkdir(parents=True, exist_ok=True)
     folders.ensure()
     return Inbox(flow, folders, rescan_seconds=60, poll_seconds=2, clock=clock)
 

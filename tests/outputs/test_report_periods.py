@@ -78,6 +78,7 @@ async def flow(tmp_path):
     }
     caught_up(ledger)
     root = tmp_path / "courrier"
+    root.mkdir()
     reader, lines = Reader(path), writer(path)
     reports = Reports(
         ["courrier"], ReportLookups(reader, lines, {"courrier": root}), 31, lambda: NOW

@@ -94,9 +94,21 @@ def test_a_good_setup_passes_every_check_and_creates_nothing(tmp_path, sandbox):
     assert found["api route"] == ("ok", f"{sandbox.api_url}: direct, no proxy")
     assert found["api credentials"] == ("ok", 'user "demo" is accepted')
     assert "All 12 checks passed." in result.stdout
-    assert not (tmp_path / "spool").exists()
+    assert list((tmp_path / "spool" / "courrier").iterdir()) == []
     assert not (tmp_path / "state").exists()
     assert sandbox.submissions() == []
+
+
+def test_a_missing_flow_folder_is_named_with_what_to_do(tmp_path, sandbox):
+    config = write_config(tmp_path, sandbox.api_url)
+    (tmp_path / "spool" / "courrier").rmdir()
+    result = check_config(config)
+
+    outcome, detail = lines(result.stdout)['flow "courrier" folder']
+    assert outcome == "FAIL"
+    assert f"{tmp_path / 'spool' / 'courrier'} is missing: mount the share" in detail
+    assert "the flow waits until it is there" in detail
+    assert not (tmp_path / "spool" / "courrier").exists()
 
 
 @pytest.mark.slow
@@ -173,7 +185,7 @@ def test_unwritable_folders_are_named_with_what_to_do(tmp_path, sandbox):
 def test_flow_folders_on_two_filesystems_fail_with_the_stray_folder(tmp_path, sandbox):
     config = write_config(tmp_path, sandbox.api_url)
     flow = tmp_path.joinpath(*FLOW)
-    flow.mkdir(parents=True)
+    flow.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir="/dev/shm") as elsewhere:
         (flow / "done").symlink_to(elsewhere)
         result = check_config(config)

@@ -41,6 +41,7 @@ def deposit_directly(api_url: str, filename: str, data: bytes) -> str:
 def test_a_restart_resumes_letters_in_every_state(tmp_path, sandbox, start_daemon):
     config = write_config(tmp_path, sandbox.api_url)
     folders = FlowFolders(tmp_path / "spool" / "courrier")
+    folders.root.mkdir(parents=True, exist_ok=True)
     folders.ensure()
     ledger = Ledger(tmp_path / "state" / "ledger.sqlite3")
     letters = {name: make_letter(text=(name,)) for name in "abcdefg"}
@@ -130,6 +131,7 @@ def test_an_interrupted_deposit_too_old_to_probe_is_held_for_a_person(
     )
     config.write_text(text, encoding="utf-8")
     folders = FlowFolders(tmp_path / "spool" / "courrier")
+    folders.root.mkdir(parents=True, exist_ok=True)
     folders.ensure()
     ledger = Ledger(tmp_path / "state" / "ledger.sqlite3")
     letter = ledger.add("courrier", "vieux.pdf", LetterState.CLAIMED, claim_name="x-vieux.pdf")

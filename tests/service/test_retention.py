@@ -69,6 +69,7 @@ def refused(ledger: Ledger, folders: FlowFolders, name: str, when: datetime) -> 
 @pytest.fixture
 def flow(tmp_path):
     folders = FlowFolders(tmp_path / "courrier")
+    folders.root.mkdir(parents=True, exist_ok=True)
     folders.ensure()
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     yield ledger, folders

@@ -12,7 +12,7 @@ import pytest
 from imprimfip.config import load_config
 from imprimfip.errors import ConfigError
 from imprimfip.exitcodes import ExitCode
-from imprimfip.service.daemon import check_ledger_location
+from imprimfip.service.ledger_place import check_ledger_location
 from tests.fixtures.daemon import write_config
 
 
@@ -33,7 +33,7 @@ def test_a_ledger_on_a_network_share_is_refused(tmp_path, monkeypatch):
 def test_flow_folders_on_two_filesystems_are_refused_with_their_paths(tmp_path):
     config = write_config(tmp_path, "http://127.0.0.1:9/api/v1")
     flow = tmp_path / "spool" / "courrier"
-    flow.mkdir(parents=True)
+    flow.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir="/dev/shm") as elsewhere:
         (flow / "done").symlink_to(elsewhere)
         result = subprocess.run(

@@ -4,59 +4,13 @@ notify socket read by the test, real signals."""
 from __future__ import annotations
 
 import signal
-import socket
 import sqlite3
-import threading
-import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from tests.fixtures.daemon import write_config
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.spool import save
+from tests.fixtures.systemd import NotifySocket
 from tests.fixtures.waiting import wait_until
-
-
-class NotifySocket:
-    """What systemd would receive on NOTIFY_SOCKET, one datagram a message."""
-
-    def __init__(self) -> None:
-        self.address = f"@imprimfip-test-{uuid.uuid4().hex}"
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._sock.bind("\0" + self.address[1:])
-        self._sock.settimeout(0.2)
-        self.messages: list[list[str]] = []
-        self._running = True
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while self._running:
-            try:
-                data = self._sock.recv(4096)
-            except TimeoutError:
-                continue
-            self.messages.append(data.decode("utf-8").split("\n"))
-
-    def lines(self) -> list[str]:
-        return [line for message in list(self.messages) for line in message]
-
-    def count(self, line: str) -> int:
-        return self.lines().count(line)
-
-    def close(self) -> None:
-        self._running = False
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-
-@pytest.fixture
-def notify() -> Iterator[NotifySocket]:
-    sock = NotifySocket()
-    yield sock
-    sock.close()
-
 
 SECOND_FLOW = """
 [[flows]]
@@ -88,12 +42,13 @@ def test_reload_applies_a_valid_config_and_refuses_an_invalid_one(
     daemon = start_daemon(config, NOTIFY_SOCKET=notify.address)
     wait_until(lambda: notify.count("READY=1") == 1, timeout=30)
 
+    second = tmp_path / "spool" / "recommande"
+    second.mkdir()
     config.write_text(config.read_text(encoding="utf-8") + SECOND_FLOW, encoding="utf-8")
     daemon.process.send_signal(signal.SIGHUP)
     wait_until(lambda: notify.count("READY=1") == 2, timeout=30)
     assert notify.count("RELOADING=1") == 1
     assert any(line.startswith("MONOTONIC_USEC=") for line in notify.lines())
-    second = tmp_path / "spool" / "recommande"
     save(second / "inbox", "nouveau.pdf", make_letter())
     wait_until(lambda: list(second.glob("done/*/nouveau.pdf")), timeout=30)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from imprimfip.errors import StorageKind
+from imprimfip.folders import FlowFolders
 from imprimfip.storage.admission import (
     MARGIN_BYTES,
     OUTPUT_FILE_BYTES,
@@ -13,6 +14,7 @@ from imprimfip.storage.admission import (
     low_space,
     needed_bytes,
     room,
+    share_refusal,
 )
 from tests.fixtures.pdfs import make_letter
 
@@ -88,3 +90,24 @@ def test_a_small_share_admits_letters_until_it_is_nearly_full(tmp_path, small_di
     assert not room(disk.path).read_only
     disk.read_only()
     assert room(disk.path).read_only
+
+
+def test_a_share_is_refused_while_its_folder_or_one_of_its_four_is_missing(tmp_path):
+    folders = FlowFolders(tmp_path / "partage" / "courrier")
+    missing = share_refusal(folders)
+    assert missing is not None
+    assert (missing.kind, missing.path, missing.code) == (
+        StorageKind.VANISHED,
+        str(folders.root),
+        "ENOENT",
+    )
+
+    folders.root.mkdir(parents=True)
+    folders.ensure()
+    assert share_refusal(folders) is None
+    assert os.listdir(folders.processing) == []
+
+    folders.inbox.rmdir()
+    missing = share_refusal(folders)
+    assert missing is not None
+    assert (missing.kind, missing.path) == (StorageKind.VANISHED, str(folders.inbox))

@@ -19,6 +19,7 @@ from imprimfip.api.models import Submission
 from imprimfip.config import Config, load_config
 from imprimfip.ledger import Ledger, LetterState
 from imprimfip.ledger.history import History
+from imprimfip.storage.watch import StorageWatch, outlast_ledger_faults
 from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.poller import Poller, utc_now
 from tests.fixtures.sandbox import Sandbox
@@ -78,12 +79,24 @@ class Harness:
     client: ImprimFipClient
     notifier: Notifier
     changed: list[str] = field(default_factory=list)
+    storage: StorageWatch = field(default_factory=StorageWatch)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self) -> Poller:
         """Start the poller and the notifier (they stop when the harness closes)."""
-        poller = Poller(self.config, self.history, self.client, self.notifier, self.changed.append)
-        self.tasks += [asyncio.create_task(poller.run()), asyncio.create_task(self.notifier.run())]
+        poller = Poller(
+            self.config,
+            self.history,
+            self.client,
+            self.notifier,
+            self.changed.append,
+            storage=self.storage,
+        )
+        # As the daemon runs it (service/tracker.py): through ledger faults.
+        self.tasks += [
+            asyncio.create_task(outlast_ledger_faults(self.storage, poller.run)),
+            asyncio.create_task(self.notifier.run()),
+        ]
         return poller
 
     async def deposit(self, submission: Submission) -> int:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from collections import Counter
 
+import pytest
+from structlog.testing import capture_logs
+
+from imprimfip import crashpoints
+from imprimfip.crashpoints import FAULT_VARIABLE
 from imprimfip.ledger.history import WHOLE_FILE, Ended
 from imprimfip.sandbox.life import plan_life
+from imprimfip.storage.episodes import LEDGER
 from imprimfip.tracking import alerts, finality
 from tests.api.letters import lrar, lre, std
 from tests.fixtures.pdfs import draw_invisible, join, make_letter
@@ -144,3 +150,36 @@ async def test_a_bug_while_recording_one_letter_does_not_stop_the_others(
         assert set(ended.values()) == {Ended.FINAL}
         for letter_id in ids:
             check_recorded_once_in_order(harness, sandbox, letter_id)
+
+
+async def test_a_ledger_fault_while_recording_a_status_pauses_the_poller_not_the_letter(
+    tmp_path, sandbox, monkeypatch
+):
+    """The ledger's disk fails as the first answer is recorded (injected): a storage fault
+    of the ledger, said once, not an internal error of the letter; the poll is asked again
+    once the ledger is well, and the letter is followed to its end."""
+    async with tracking(tmp_path, sandbox, start=False) as harness:
+        letter_id = await harness.deposit(std("lettre.pdf"))
+        # From here, the poller's first ledger write enrolls the letter; its second records
+        # the first answer.
+        monkeypatch.setattr(crashpoints, "_fault_hits", Counter())
+        monkeypatch.setenv(FAULT_VARIABLE, "ledger.write:ENOSPC@2x1")
+        with capture_logs() as logs:
+            harness.start()
+
+            async def faulty() -> bool:
+                return harness.storage.get(LEDGER) is not None
+
+            await async_wait_until(faulty, timeout=30)
+            asked = status_calls(sandbox)
+            # The mender ends the episode once the disk takes a write (deliveries.py).
+            harness.storage.succeeded(LEDGER)
+            ended = await harness.until_all_ended(1)
+
+        assert ended == {letter_id: Ended.FINAL}
+        check_recorded_once_in_order(harness, sandbox, letter_id)
+        assert status_calls(sandbox) > asked
+        said = [entry["event"] for entry in logs]
+        assert "tracking_internal_error" not in said
+        assert said.count("storage_fault") == 1
+        assert said.count("storage_fault_cleared") == 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from imprimfip.config.model import Config, FlowConfig
 from imprimfip.errors import ConfigError, ConfigProblem
 from imprimfip.folders import FlowFolders
+from imprimfip.storage.classify import MISSING, storage_fault
 
 
 @dataclass(frozen=True)
@@ -28,15 +29,20 @@ class Flow:
 
 
 def prepare_flow(config: Config, flow: FlowConfig) -> Flow:
-    """Create the flow's folders, check they share one filesystem, load its annexes."""
+    """Create the flow's folders in its root, check they share one filesystem, load its
+    annexes. A root that is missing, or a share that cannot take the folders now, is not
+    refused: the flow opens paused until its share is there (see `admission.share_refusal`)."""
     folders = FlowFolders(flow.root)
     key = f'flows ("{flow.name}")'
     try:
         folders.ensure()
         devices = folders.filesystems()
     except OSError as exc:
-        problem = ConfigProblem(f"{key}.root", f"cannot create the flow's folders: {exc}")
-        raise ConfigError(str(config.source), [problem]) from None
+        if exc.errno not in MISSING and storage_fault(exc) is None:
+            problem = ConfigProblem(f"{key}.root", f"cannot create the flow's folders: {exc}")
+            raise ConfigError(str(config.source), [problem]) from None
+        # Its share is missing or faulty: the flow opens paused and waits for it.
+        devices = {}
     if len(set(devices.values())) > 1:
         listed = ", ".join(str(path) for path in devices)
         problem = ConfigProblem(

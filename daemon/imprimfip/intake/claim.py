@@ -209,12 +209,20 @@ def reread(
 
 
 def changed_since_claim(folders: FlowFolders, claimed: Claimed) -> bool:
-    """Whether the claimed file was written to after it was read."""
+    """Whether the claimed file was written to after it was read. StorageFault when its
+    share cannot tell now (processing/ itself is gone: the share is not mounted): that is
+    not the letter's fault."""
     assert claimed.letter.claim_name is not None
     if claimed.changed:
         return True
+    path = folders.processing / claimed.letter.claim_name
     try:
-        now = os.lstat(folders.processing / claimed.letter.claim_name)
-    except FileNotFoundError:
-        return True
+        now = os.lstat(path)
+    except OSError as error:
+        fault = storage_fault(error, path)
+        if fault is not None:
+            raise fault from error
+        if isinstance(error, FileNotFoundError):
+            return True
+        raise
     return Snapshot(now.st_size, now.st_mtime_ns) != claimed.snapshot

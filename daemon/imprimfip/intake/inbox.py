@@ -66,12 +66,13 @@ class Inbox:
         self.watcher_restarts = 0
         self.looks = 0
         self.waiting = 0
-        self.watch = choose_watch(flow.watch, mount_of(folders.inbox))
-        self.polling = self.watch.mode is WatchMode.POLLING
+        self._choose_watch()
 
-    def start(self) -> None:
-        """Start native events for a local inbox (polling inboxes need no thread)."""
-        self._loop = asyncio.get_running_loop()
+    def _choose_watch(self) -> None:
+        """Events or polling, by the filesystem the inbox is on now (a share mounted after
+        the start is judged once it is there), said in the log."""
+        self.watch = choose_watch(self.flow.watch, mount_of(self.folders.inbox))
+        self.polling = self.watch.mode is WatchMode.POLLING
         log.info(
             "inbox_watch",
             flow=self.flow.name,
@@ -79,8 +80,17 @@ class Inbox:
             reason=self.watch.reason,
             every_s=self._poll_seconds if self.polling else self._rescan_seconds,
         )
-        if not self.polling:
+
+    def start(self) -> None:
+        """Start native events for a local inbox (polling inboxes need no thread); an inbox
+        missing now (its share not mounted yet) is watched once it is there."""
+        self._loop = asyncio.get_running_loop()
+        if self.polling:
+            return
+        try:
             self._start_observer()
+        except OSError:
+            self.available = False
 
     def _start_observer(self) -> None:
         observer = Observer()
@@ -112,7 +122,7 @@ class Inbox:
     def _supervise(self, *, renew: bool = False) -> None:
         """Restart a dead observer, or any observer when `renew` (an inbox that vanished
         and came back is a new folder: the old watch sees nothing of it)."""
-        if self.polling or self._loop is None:
+        if self.polling or self._loop is None or not self.available:
             return
         if renew or self._observer is None or not self._observer.is_alive():
             self.stop()
@@ -184,6 +194,8 @@ class Inbox:
         if not self.available:
             log.info("inbox_available_again", flow=self.flow.name)
             self.available = True
+            self.stop()
+            self._choose_watch()
             self._supervise(renew=True)
         self.waiting = len(entries)
         ready = []

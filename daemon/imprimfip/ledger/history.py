@@ -7,6 +7,7 @@ same timestamps (`store.iso`).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,7 +100,11 @@ class History:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._db = ledger.connection
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        # Asked each time: the ledger may open only once its disk heals.
+        return self.ledger.connection
 
     def enrolled(self) -> int:
         """The transition up to which every deposit is enrolled (kept across starts)."""

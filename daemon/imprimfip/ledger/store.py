@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from imprimfip import crashpoints
-from imprimfip.errors import ForbiddenMove, UnknownField, UnknownLetter
+from imprimfip.errors import (
+    ForbiddenMove,
+    LedgerFault,
+    StorageKind,
+    UnknownField,
+    UnknownLetter,
+)
 from imprimfip.ledger.integrity import damaged, is_damage, probe
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
@@ -44,6 +50,13 @@ class Letter:
 _COLUMNS = tuple(f.name for f in fields(Letter))
 
 
+# What keeps a ledger closed at the start, to be opened once the disk heals; anything else
+# that stops SQLite opening the file (a missing folder, no permission) is the sysadmin's to fix.
+_WAITED_AT_OPEN = frozenset(
+    {StorageKind.FULL, StorageKind.READ_ONLY, StorageKind.IO, StorageKind.LOCKED}
+)
+
+
 def _letter(row: sqlite3.Row) -> Letter:
     values = dict(row)
     values["state"] = LetterState(values["state"])
@@ -67,29 +80,62 @@ def moment(text: str) -> datetime:
 class Ledger:
     """Durable record of every letter; all methods commit before they return."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (or create) the ledger; LedgerDamaged if SQLite finds the file damaged."""
+    def __init__(self, path: Path, *, wait_for_disk: bool = False) -> None:
+        """Open (or create) the ledger; LedgerDamaged if SQLite finds the file damaged,
+        LedgerFault if its disk cannot take it. With `wait_for_disk`, a disk that is full,
+        read-only or failing leaves the ledger closed instead: every use raises that fault
+        until `probe()` opens it (a file that cannot be opened at all still raises)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
+        self._connection: sqlite3.Connection | None = None
+        self._closed_by: LedgerFault | None = None
         try:
-            self._db.execute("PRAGMA journal_mode = WAL")
-            # FULL: a transition reported as written survives a power cut (see
-            # docs/invariants.md, 'Nothing is lost').
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA busy_timeout = 10000")
-            probe(self._db)
-            migrate(self._db)
+            self._open()
+        except LedgerFault as fault:
+            if not wait_for_disk or fault.detail.kind not in _WAITED_AT_OPEN:
+                raise
+            self._closed_by = fault
+
+    def _open(self) -> None:
+        created = not self.path.exists()
+        with self.faults():
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        try:
+            with self.faults():
+                db.execute("PRAGMA journal_mode = WAL")
+                # FULL: a transition reported as written survives a power cut (see
+                # docs/invariants.md, 'Nothing is lost').
+                db.execute("PRAGMA synchronous = FULL")
+                db.execute("PRAGMA foreign_keys = ON")
+                db.execute("PRAGMA busy_timeout = 10000")
+                probe(db)
+                migrate(db)
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            db.close()
             if is_damage(exc):
-                raise damaged(path, exc) from None
+                raise damaged(self.path, exc) from None
             raise
+        except LedgerFault:
+            db.close()
+            if created:
+                # Not an empty ledger without tables for the readers to trip on: none yet.
+                for suffix in ("", "-wal", "-shm"):
+                    with suppress(OSError):
+                        Path(f"{self.path}{suffix}").unlink()
+            raise
+        self._connection, self._closed_by = db, None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            assert self._closed_by is not None
+            raise LedgerFault(self._closed_by.detail)
+        return self._connection
 
     def close(self) -> None:
-        self._db.close()
+        if self._connection is not None:
+            self._connection.close()
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -128,8 +174,10 @@ class Ledger:
             raise fault from error
 
     def probe(self) -> None:
-        """Write to the ledger's disk and take it back: raises `LedgerFault` while the disk
-        cannot take a write."""
+        """Write to the ledger's disk and take it back (opening the ledger first if its disk
+        kept it closed): raises `LedgerFault` while the disk cannot take a write."""
+        if self._connection is None:
+            self._open()
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             # Rewriting the header's version with its own value dirties a page to commit.

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from imprimfip.ledger.reads import read_only
+from imprimfip.storage.classify import ledger_fault
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,6 +86,7 @@ class Reader:
     """Read-only connections in worker threads, each task limited to `timeout_s`."""
 
     def __init__(self, path: Path, *, threads: int = 2, timeout_s: float = 10.0) -> None:
+        self._path = path
         self._deadline = Deadline(timeout_s)
         self._workers: Workers[sqlite3.Connection] = Workers(
             lambda: read_only(path, self._deadline),
@@ -98,7 +100,13 @@ class Reader:
             self._deadline.start()
             return work(db)
 
-        return await self._workers.run(timed)
+        try:
+            return await self._workers.run(timed)
+        except sqlite3.Error as error:
+            fault = ledger_fault(error, self._path)
+            if fault is None:
+                raise
+            raise fault from error
 
     async def close(self) -> None:
         await self._workers.close()

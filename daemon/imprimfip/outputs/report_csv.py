@@ -14,6 +14,7 @@ report file, the current one and the months'.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import time
 from collections.abc import Iterable
@@ -78,8 +79,11 @@ def render(lines: Iterable[Line]) -> bytes:
 
 
 def write_report(path: Path, lines: Iterable[Line]) -> None:
-    """Replace the report file at `path` with these lines (OSError if it cannot be)."""
+    """Replace the report file at `path` with these lines (OSError if it cannot be). The
+    flow's folder is not made for it: while it is missing, its share is not there."""
     crashpoints.fail("report.write", path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "the flow's folder is missing", str(path.parent))
     write_atomic(path, render(lines))
 
 

@@ -129,6 +129,10 @@ def machine_checks(config: Config) -> list[Check]:
     user = checks.current_user()
     found = [*checks.user_check(os.geteuid()), *checks.secret_checks(config)]
     for flow in config.flows:
+        missing = checks.flow_root_check(flow.name, flow.root)
+        if missing is not None:
+            found.append(missing)
+            continue
         probes = checks.probe_flow(flow.root)
         found += checks.flow_checks(flow.name, probes, user)
         share = probes[0].nearest

@@ -152,6 +152,20 @@ def _folder_problem(probe: FolderProbe, user: str) -> str | None:
     )
 
 
+def flow_root_check(name: str, root: Path) -> Check | None:
+    """A line if the flow's folder itself is missing: the daemon makes only the four
+    folders in it, so that a share not mounted yet is never filled in its place."""
+    if root.is_dir():
+        return None
+    return Check(
+        f'flow "{name}" folder',
+        Result.FAIL,
+        f"{root} is missing: mount the share it is on, or create it if the path is right "
+        "(else correct the flow's root in the config); the daemon starts without it and "
+        "the flow waits until it is there",
+    )
+
+
 def flow_checks(name: str, probes: list[FolderProbe], user: str) -> list[Check]:
     """Every folder of the flow usable, and all of them on one filesystem."""
     problems = [p for p in (_folder_problem(probe, user) for probe in probes) if p]

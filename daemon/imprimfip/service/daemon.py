@@ -24,20 +24,20 @@ from imprimfip.api.client import ImprimFipClient
 from imprimfip.config import load_config
 from imprimfip.config.model import Config
 from imprimfip.delivery.flow import Flow, prepare_flow
-from imprimfip.errors import ConfigError, ConfigProblem
-from imprimfip.intake.mounts import mount_of
-from imprimfip.ledger import Ledger
+from imprimfip.errors import ConfigError, ConfigProblem, LedgerFault
 from imprimfip.ledger.backup import DailyBackups
 from imprimfip.service import logs
 from imprimfip.service.deliveries import Deliveries
 from imprimfip.service.flows import Flows
-from imprimfip.service.heartbeat import DaemonState, Heartbeat
+from imprimfip.service.heartbeat import DaemonState, Heartbeat, ended
+from imprimfip.service.ledger_place import check_ledger_location, open_ledger
 from imprimfip.service.metrics_server import MetricsServer, Reading, lag_seconds
 from imprimfip.service.retention import Retention
 from imprimfip.service.stalls import watch_stalls
 from imprimfip.service.systemd_notify import SystemdNotifier
 from imprimfip.service.tracker import Tracker
-from imprimfip.storage.watch import StorageWatch
+from imprimfip.storage.episodes import LEDGER
+from imprimfip.storage.watch import StorageWatch, outlast_ledger_faults
 from imprimfip.tracking.alerts import RAISED
 from imprimfip.tracking.poller import utc_now
 
@@ -51,20 +51,6 @@ def _backups(config: Config) -> asyncio.Task[None] | None:
         return None
     backups = DailyBackups(ledger.path, ledger.backup_dir, ledger.backup_keep)
     return asyncio.create_task(backups.run(), name="ledger-backups")
-
-
-def check_ledger_location(config: Config, mounts_text: str | None = None) -> None:
-    """Refuse a ledger off a local disk: SQLite's locking and fsync are not safe on a share."""
-    folder = config.ledger.path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    mount = mount_of(folder, mounts_text)
-    if not mount.local:
-        problem = ConfigProblem(
-            "ledger.path",
-            f"{config.ledger.path} is on {mount.describe()}; SQLite needs a local disk "
-            "there (e.g. /var/lib/imprimfip/ledger.sqlite3)",
-        )
-        raise ConfigError(str(config.source), [problem])
 
 
 # Settings whose change needs a restart: they size or locate what is already open.
@@ -86,7 +72,7 @@ class Daemon:
     ) -> None:
         self.config = config
         self._initial = flows
-        self._ledger = Ledger(config.ledger.path)
+        self._ledger = open_ledger(config)
         self._client = ImprimFipClient.from_config(config.api)
         # Clients replaced by a reload: requests in flight finish on them; closed at the stop.
         self._retired_clients: list[ImprimFipClient] = []
@@ -115,6 +101,7 @@ class Daemon:
         reload = reload or asyncio.Event()
         try:
             await self._deliveries.start()
+            self._look_at_ledger()
             for flow in self._initial:
                 await self._deliveries.recover(flow)
                 self._flows.open(flow, self.config.intake)
@@ -139,6 +126,14 @@ class Daemon:
             log.info("daemon_stopping", in_flight=self._deliveries.in_flight)
         finally:
             await self._shutdown()
+
+    def _look_at_ledger(self) -> None:
+        """Start with the ledger's episode open if its disk cannot take a write: intake and
+        deposits then wait from the first instant, and the mender resumes them."""
+        try:
+            self._ledger.probe()
+        except LedgerFault as fault:
+            self._storage.failed(LEDGER, fault.detail)
 
     async def _shutdown(self) -> None:
         for task in (self._backups, self._stalls):
@@ -215,12 +210,14 @@ class Daemon:
         self._deliveries.use(self._client, new.api, new.intake)
 
     async def _start_tracking(self) -> None:
-        self._tracker = Tracker(self.config, self._ledger, self._client)
+        self._tracker = Tracker(self.config, self._ledger, self._client, self._storage)
         await self._tracker.start()
         roots = {flow.name: flow.root for flow in self.config.flows}
         self._retention = Retention(self.config.retention, roots, self.config.ledger.path, utc_now)
         if self._retention.on:
-            self._retiring = asyncio.create_task(self._retention.run(), name="retention")
+            self._retiring = asyncio.create_task(
+                outlast_ledger_faults(self._storage, self._retention.run), name="retention"
+            )
 
     async def _stop_tracking(self) -> None:
         if self._retiring is not None:
@@ -255,17 +252,27 @@ class Daemon:
             unavailable_inboxes=tuple(
                 name for name, available in self._flows.available().items() if not available
             ),
-            loops_running=self._flows.loops_running()
-            and self._deliveries.settling
-            and (self._tracker is None or self._tracker.running)
-            and (self._retiring is None or not self._retiring.done()),
+            ended_loops=ended(
+                [
+                    *self._flows.loops(),
+                    *self._deliveries.loops(),
+                    *(self._tracker.loops() if self._tracker else []),
+                    *([self._retiring] if self._retiring else []),
+                ]
+            ),
             watchers_alive=self._flows.watchers_alive(),
         )
 
     def _reading(self) -> Reading:
         budget = self._client.budget
+        try:
+            letters = self._ledger.counts()
+            next_poll = self._tracker.history.next_due() if self._tracker else None
+        except LedgerFault:
+            # Said by the storage metrics; these come back with the ledger.
+            letters, next_poll = {}, None
         return Reading(
-            letters=self._ledger.counts(),
+            letters=letters,
             in_flight=self._deliveries.in_flight,
             inbox_waiting=self._flows.waiting(),
             inbox_available=self._flows.available(),
@@ -273,7 +280,7 @@ class Daemon:
             budget_level=budget.level,
             budget_limit=budget.window.limit,
             paused=self._deliveries.pause().paused,
-            poll_lag_s=lag_seconds(self._tracker.history.next_due() if self._tracker else None),
+            poll_lag_s=lag_seconds(next_poll),
             alerts=dict(RAISED),
             storage_faults=[
                 (episode.place.flow or "ledger", str(episode.detail.kind))

@@ -77,10 +77,9 @@ class Deliveries:
     def in_flight(self) -> int:
         return len(self._tasks)
 
-    @property
-    def settling(self) -> bool:
-        """Whether the loops that settle uncertain deposits and mend storage faults run."""
-        return all(task is not None and not task.done() for task in (self._settling, self._mending))
+    def loops(self) -> list[asyncio.Task[None]]:
+        """The loops that settle uncertain deposits and mend storage faults, once started."""
+        return [task for task in (self._settling, self._mending) if task is not None]
 
     def pause(self) -> PauseState:
         """Whether deposits wait after a system fault, and why."""
@@ -127,7 +126,12 @@ class Deliveries:
 
     async def recover(self, flow: Flow) -> None:
         """File what the ledger decided and deliver again what a stop interrupted; a
-        storage fault on the way is left to the mender. Temporaries a crash left are swept."""
+        storage fault on the way, or a share that cannot take work now (the flow then
+        opens paused), is left to the mender. Temporaries a crash left are swept."""
+        refusal = admission.share_refusal(flow.folders)
+        if refusal is not None:
+            self._storage.failed(Place(flow.config.name), refusal)
+            return
         with contextlib.suppress(OSError):
             leftovers.remove([leftovers.temporary_for(report_path(flow.config))])
         await self._replay(flow)
@@ -172,7 +176,7 @@ class Deliveries:
         return True
 
     async def _mend_share(self, flow: Flow) -> bool:
-        refusal = admission.refusal(flow.folders.processing, 0, try_write=True)
+        refusal = admission.share_refusal(flow.folders)
         if refusal is not None:
             self._storage.failed(Place(flow.config.name), refusal)
             return False

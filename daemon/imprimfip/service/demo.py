@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
             config = load_config(config_path)
         except ConfigError as error:
             return report_config_error(error)
+        for flow in config.flows:
+            flow.root.mkdir(parents=True, exist_ok=True)
 
         def started() -> None:
             print(_banner(root, sandbox.api_url, f"http://127.0.0.1:{port}/"), flush=True)

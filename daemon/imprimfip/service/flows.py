@@ -69,8 +69,9 @@ class Flows:
         """The flows whose inbox is polled rather than watched for events."""
         return [name for name, watched in self._open.items() if watched.inbox.polling]
 
-    def loops_running(self) -> bool:
-        return all(not watched.loop.done() for watched in self._open.values())
+    def loops(self) -> list[asyncio.Task[None]]:
+        """Each flow's intake loop."""
+        return [watched.loop for watched in self._open.values()]
 
     def watchers_alive(self) -> bool:
         return all(watched.inbox.watching for watched in self._open.values())

@@ -33,7 +33,7 @@ class DaemonState:
     paused_since: datetime | None
     storage: str
     unavailable_inboxes: tuple[str, ...]
-    loops_running: bool
+    ended_loops: tuple[str, ...]
     watchers_alive: bool
 
 
@@ -54,7 +54,16 @@ def healthy(state: DaemonState) -> bool:
     """Ping systemd's watchdog only while intake loops and watchers work: a wedged daemon
     must be restarted, not kept alive. A storage fault is not a reason: the daemon waits
     it out on purpose, and a restart would not mend the disk."""
-    return state.loops_running and state.watchers_alive
+    return not state.ended_loops and state.watchers_alive
+
+
+def ended(loops: list[asyncio.Task[None]]) -> tuple[str, ...]:
+    """The loops among `loops` that ended, each named with why (a loop ends only by a bug)."""
+    return tuple(
+        f"{task.get_name()}: {task.exception()!r}" if not task.cancelled() else task.get_name()
+        for task in loops
+        if task.done()
+    )
 
 
 class Heartbeat:
@@ -92,7 +101,12 @@ class Heartbeat:
                 if self._notifier.watchdog_interval_s is not None:
                     self._notifier.watchdog()
             else:
-                log.error("daemon_unhealthy", flows=list(state.flows))
+                log.error(
+                    "daemon_unhealthy",
+                    flows=list(state.flows),
+                    ended_loops=list(state.ended_loops),
+                    watchers_alive=state.watchers_alive,
+                )
             line = status_line(state)
             if line != shown:
                 self._notifier.status(line)

@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from imprimfip.config.model import MetricsConfig
+from imprimfip.errors import StorageKind
 from imprimfip.metrics import REGISTRY
 from imprimfip.outputs.site import open_site
 
@@ -100,12 +101,14 @@ class DaemonCollector(Collector):
         yield alerts
         faulty = GaugeMetricFamily(
             "imprimfip_storage_faulty",
-            "1 while a storage fault lasts, by place (a flow's share, or `ledger` for the "
-            "ledger's disk) and kind (full, read_only, denied, io, vanished, locked).",
+            "1 while a storage fault lasts, else 0, by place (a flow's share, or `ledger` for "
+            "the ledger's disk) and kind (full, read_only, denied, io, vanished, locked).",
             labels=["place", "kind"],
         )
-        for place, kind in now.storage_faults:
-            faulty.add_metric([place, kind], 1)
+        # Every place and kind, 0 when well: an alert can see a fault end.
+        for place in ("ledger", *sorted(now.inbox_available)):
+            for kind in StorageKind:
+                faulty.add_metric([place, str(kind)], int((place, kind) in now.storage_faults))
         yield faulty
 
 

@@ -14,7 +14,8 @@ from imprimfip.errors import ConfigError, LedgerDamaged
 from imprimfip.exitcodes import ExitCode
 from imprimfip.service import backup, logs
 from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
-from imprimfip.service.daemon import Daemon, check_ledger_location
+from imprimfip.service.daemon import Daemon
+from imprimfip.service.ledger_place import check_ledger_location
 
 
 def install_signals(stop: asyncio.Event, reload: asyncio.Event) -> None:

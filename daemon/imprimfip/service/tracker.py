@@ -20,6 +20,7 @@ from imprimfip.outputs.report_periods import Reports
 from imprimfip.outputs.statuspage.page_server import StatusPage
 from imprimfip.outputs.statuspage.render import FlowSummary
 from imprimfip.service.lookups import PageLookups, ReportLookups
+from imprimfip.storage.watch import StorageWatch, outlast_ledger_faults
 from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.keeper import Keeper, writer
 from imprimfip.tracking.poller import Poller, utc_now
@@ -37,9 +38,11 @@ class Tracker:
         config: Config,
         ledger: Ledger,
         client: ImprimFipClient,
+        storage: StorageWatch,
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._storage = storage
         self._tasks: list[asyncio.Task[None]] = []
         self.history = History(ledger)
         timing = Timing.from_config(config.tracking)
@@ -65,6 +68,7 @@ class Tracker:
             client,
             self.notifier,
             lambda _flow: self.keeper.wake(),
+            storage=storage,
             clock=clock,
         )
         flows = [FlowSummary(f.name, f.sending_type) for f in config.flows]
@@ -79,18 +83,21 @@ class Tracker:
         """Open the status page and start the loops."""
         if self.page is not None:
             await self.page.start()
+        loops = {
+            "tracking-poller": self.poller.run,
+            "tracking-notifier": self.notifier.run,
+            "tracking-lines": self.keeper.run,
+            "tracking-reports": self.reports.run,
+        }
+        # A ledger fault pauses a loop, it does not end it (an ended loop is a bug).
         self._tasks = [
-            asyncio.create_task(self.poller.run(), name="tracking-poller"),
-            asyncio.create_task(self.notifier.run(), name="tracking-notifier"),
-            asyncio.create_task(self.keeper.run(), name="tracking-lines"),
-            asyncio.create_task(self.reports.run(), name="tracking-reports"),
+            asyncio.create_task(outlast_ledger_faults(self._storage, run), name=name)
+            for name, run in loops.items()
         ]
 
-    @property
-    def running(self) -> bool:
-        """Whether every loop is still running (one that ended is a bug: the daemon is
-        reported unhealthy)."""
-        return all(not task.done() for task in self._tasks)
+    def loops(self) -> list[asyncio.Task[None]]:
+        """The tracking loops (one that ended is a bug: the daemon is reported unhealthy)."""
+        return list(self._tasks)
 
     async def stop(self) -> None:
         """Cancel the loops, close the page and the worker threads."""

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imprimfip.errors import StorageDetail, StorageKind
-from imprimfip.storage.classify import storage_fault
+from imprimfip.folders import FlowFolders
+from imprimfip.storage.classify import MISSING, errno_name, storage_fault
 
 # The longest receipt, note or JSON twin the outputs write, with room to spare.
 OUTPUT_FILE_BYTES = 16 * 1024
@@ -136,8 +137,28 @@ def refusal(
             os.close(fd)
             os.unlink(probe)
     except OSError as error:
-        fault = storage_fault(error, folder)
-        if fault is None:
-            raise
-        return fault.detail
+        return _folder_fault(error, folder)
     return None
+
+
+def _folder_fault(error: OSError, folder: Path) -> StorageDetail:
+    """The storage fault of `error`, met at a folder the flow needs: a missing folder too
+    (its share is not mounted, or was mounted without it)."""
+    fault = storage_fault(error, folder)
+    if fault is not None:
+        return fault.detail
+    if error.errno not in MISSING:
+        raise error
+    return StorageDetail(StorageKind.VANISHED, str(folder), errno_name(error.errno))
+
+
+def share_refusal(folders: FlowFolders, *, try_write: bool = True) -> StorageDetail | None:
+    """Why a flow's share cannot take work now: its root or one of its four folders is
+    missing (the share is not mounted, or was mounted without them), or `refusal` for
+    processing/; None when it can."""
+    for folder in (folders.root, *folders.all()):
+        try:
+            os.stat(folder)
+        except OSError as error:
+            return _folder_fault(error, folder)
+    return refusal(folders.processing, 0, try_write=try_write)

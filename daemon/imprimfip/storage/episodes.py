@@ -31,6 +31,18 @@ _WORDS = {
     StorageKind.LOCKED: "locked by another process",
 }
 
+# What the sysadmin can do about each kind, in the `storage_fault` line.
+_ADVICE = {
+    StorageKind.FULL: "free space there",
+    StorageKind.READ_ONLY: "make it writable again (remount it read-write)",
+    StorageKind.DENIED: "give the daemon's user read and write access to it",
+    StorageKind.IO: "check the disk, or the share's server and the network to it",
+    StorageKind.VANISHED: (
+        "mount the share; if it is mounted, create the folder or correct the path in the config"
+    ),
+    StorageKind.LOCKED: "stop the other process that holds the ledger",
+}
+
 
 @dataclass(frozen=True)
 class Place:
@@ -108,6 +120,7 @@ class Notice:
             facts["lasted_s"] = round((self.at - self.episode.since).total_seconds(), 1)
         else:
             facts["waits"] = self.episode.place.waits
+            facts["do"] = _ADVICE[detail.kind]
             facts["retry_in_s"] = retry_delay_s(self.episode.attempts)
         return facts
 

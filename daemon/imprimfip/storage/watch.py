@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -79,6 +80,21 @@ class StorageWatch:
     def current(self) -> list[Episode]:
         return self.episodes.current()
 
+    def met_ledger_fault(self, fault: LedgerFault) -> None:
+        """A ledger fault met by a loop other than the mender: it starts the ledger's
+        episode, or leaves the one under way to the mender, whose next try it does not
+        push back."""
+        if self.episodes.get(LEDGER) is None:
+            self.failed(LEDGER, fault.detail)
+
+    async def healed(self, place: Place) -> None:
+        """Return when `place` has no episode any more (the mender ends it)."""
+        while self.episodes.get(place) is not None:
+            healed = self._changed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(LOOK_EVERY_S):
+                    await healed.wait()
+
     async def wait(self, place: Place) -> None:
         """Return when `place` is well again or due for another try."""
         while (episode := self.episodes.get(place)) is not None:
@@ -90,6 +106,19 @@ class StorageWatch:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(left, LOOK_EVERY_S)):
                     await healed.wait()
+
+
+async def outlast_ledger_faults(storage: StorageWatch, run: Callable[[], Awaitable[None]]) -> None:
+    """Run a loop that uses the ledger once the ledger is well; after a ledger fault (said
+    once, as the ledger's episode), start it again once the ledger is well again. Its work
+    is redone from the ledger, where nothing of the failed write was recorded."""
+    while True:
+        await storage.healed(LEDGER)
+        try:
+            await run()
+        except LedgerFault as fault:
+            storage.met_ledger_fault(fault)
+            await storage.healed(LEDGER)
 
 
 def _label(place: Place) -> str:

@@ -24,10 +24,12 @@ from imprimfip.api.classify import UnknownFile
 from imprimfip.api.client import ImprimFipClient
 from imprimfip.api.models import FileStatusReport
 from imprimfip.config.model import Config
-from imprimfip.errors import SystemFault
+from imprimfip.errors import LedgerFault, SystemFault
 from imprimfip.ledger import Letter
 from imprimfip.ledger.history import Ended, History, Outcome, Tracked
 from imprimfip.ledger.store import moment
+from imprimfip.storage.episodes import LEDGER
+from imprimfip.storage.watch import StorageWatch
 from imprimfip.tracking import alert_channels, alerts
 from imprimfip.tracking.alert_channels import Notifier
 from imprimfip.tracking.finality import Phase, phase
@@ -59,12 +61,14 @@ class Poller:
         notifier: Notifier,
         on_change: Callable[[str], None],
         *,
+        storage: StorageWatch,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._history = history
         self._client = client
         self._notifier = notifier
         self._on_change = on_change
+        self._storage = storage
         self._clock = clock
         self._timing = Timing.from_config(config.tracking)
         self._flows = {flow.name: flow for flow in config.flows}
@@ -80,6 +84,8 @@ class Poller:
         self._cursor = saved = self._history.enrolled()
         saved_at = time.monotonic()
         while True:
+            # Nothing is asked while the answer could not be recorded.
+            await self._storage.healed(LEDGER)
             before = self._cursor
             letters, self._cursor = self._history.deposits_since(self._cursor, MOVES_BATCH)
             self._enroll(letters)
@@ -134,6 +140,10 @@ class Poller:
             self._pause.recovered()
             try:
                 self._record(tracked, report, logger)
+            except LedgerFault as fault:
+                # Not the letter's and not a bug: nothing was recorded, so the letter is
+                # still due and is asked about again once the ledger is well.
+                self._storage.met_ledger_fault(fault)
             except Exception:
                 # Our own bug, not the letter's: it is asked about again later, and the
                 # other letters go on being followed.

@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 
 from imprimfip.config.model import StatusPageConfig
+from imprimfip.errors import LedgerFault
 from imprimfip.outputs.site import open_site
 from imprimfip.outputs.statuspage import views
 from imprimfip.outputs.statuspage.access import Login, basic_credentials, tls_context
@@ -48,6 +49,11 @@ NO_PICTURE = (
 TOO_SLOW = (
     "La page a mis trop de temps à se construire et a été interrompue. "
     "Précisez la recherche (un flux, un jour) ou réessayez dans un moment."
+)
+LEDGER_UNAVAILABLE = (
+    "Le registre des envois ne peut pas être lu pour l'instant (son disque est plein, en "
+    "lecture seule ou en panne). Les courriers attendent et l'envoi reprendra de lui-même "
+    "dès que le disque sera réparé ; prévenez l'administrateur du serveur."
 )
 
 
@@ -107,6 +113,10 @@ class StatusPage:
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
+        except LedgerFault as fault:
+            # Said once as the ledger's storage fault; each page only shows it.
+            log.debug("status_page_ledger_unavailable", path=request.path, error=str(fault))
+            return _html(LEDGER_UNAVAILABLE, status=503)
         except sqlite3.OperationalError as error:
             # The reader's deadline interrupted the query (or the ledger is busy): the
             # person can narrow the page; the daemon is not concerned.
