@@ -1,7 +1,7 @@
 """Benchmark: deposits per minute at the subscription's limit, against the daemon's budget.
 
     .venv/bin/python -m bench.throughput [--letters 2000] [--time-scale 60]
-    .venv/bin/python -m bench.throughput --rates 500 1000 [--minutes 3] [--runs 1]
+    .venv/bin/python -m bench.throughput --rates 500 1000 [--minutes 3] [--in-flight 8]
 
 `--letters` two-page letters wait in one flow's inbox before the daemon starts. The emulator
 enforces the subscription's 500 calls a minute; the daemon runs with its default budget
@@ -32,13 +32,14 @@ a subscription of that many calls a minute and `[api.budget] calls_per_minute` i
 figure, without the margin the README advises (the budget's own guard is then all that
 keeps it from a 429), with `rate x --minutes` letters waiting. The summary gives the largest
 rate's use of its budget, and its figures over the smallest rate's (x2.0 for 1,000 against
-500: the daemon keeps up).
+500: the daemon keeps up). `--in-flight` sets `[intake] max_in_flight`, in either mode.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ from bench.harness import (
     machine,
     median,
 )
-from imprimfip.config.model import BudgetConfig
+from imprimfip.config.model import BudgetConfig, IntakeConfig
 from imprimfip.ledger.store import iso
 from imprimfip.sandbox.server import running_sandbox
 
@@ -76,11 +77,13 @@ LOG_GRACE_S = 2.0
 
 @dataclass(frozen=True)
 class Trial:
-    """One backlog: the emulator's quota, the daemon's `calls_per_minute`, letters waiting."""
+    """One backlog: the emulator's quota, the daemon's `calls_per_minute`, letters waiting,
+    and the daemon's `[intake] max_in_flight`."""
 
     subscription: int
     budget: int
     letters: int
+    in_flight: int = IntakeConfig().max_in_flight
 
 
 def minute_counts(moments: list[float], start: float, minutes: int) -> list[int]:
@@ -107,6 +110,7 @@ def run(trial: Trial, time_scale: float, root: Path) -> dict[str, float]:
         tables: dict[str, Table] = {
             "api": {"budget": {"calls_per_minute": trial.budget}},
             "tracking": {"time_scale": time_scale},
+            "intake": {"max_in_flight": trial.in_flight},
         }
         config = Setup(handle.api_url, [Flow("courrier")], tables).write(root)
         inbox = root / "spool" / "courrier" / "inbox"
@@ -125,7 +129,16 @@ def run(trial: Trial, time_scale: float, root: Path) -> dict[str, float]:
         box.close()
         received = sorted(first_moves(root, "deposited").values())
     if len(received) < trial.letters:
-        raise SystemExit(f"only {len(received)} of {trial.letters} letters deposited in time")
+        path = root / "state" / "ledger.sqlite3"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            states = db.execute("SELECT state, count(*) FROM letters GROUP BY state").fetchall()
+        notes = sorted((root / "spool" / "courrier" / "error").glob("*.erreur.txt"))
+        first = f"; the first note: {notes[0].read_text()}" if notes else ""
+        raise SystemExit(
+            f"only {len(received)} of {trial.letters} letters deposited in time; letters by "
+            f"state {dict(states)}{first}; the daemon's log ends with:\n"
+            + "\n".join((root / "daemon.log").read_text().splitlines()[-30:])
+        )
     calls = api_calls(root / "daemon.log")
     stalls = logged(root / "daemon.log", "event_loop_stall")
     span = received[-1] - received[0]
@@ -167,9 +180,9 @@ def report(run: int, trial: Trial, f: dict[str, float]) -> None:
     )
     print(
         f"run {run}, subscription {trial.subscription}/min, budget {trial.budget}/min, "
-        f"{trial.letters} letters: first to last deposit {f['span_s']:.1f} s "
-        f"({f['over_span']:.1f} a minute); over {f['whole_minutes']} whole minutes "
-        f"{f['deposits_per_min']:.1f} deposits a minute (median minute "
+        f"{trial.letters} letters, {trial.in_flight} in flight: first to last deposit "
+        f"{f['span_s']:.1f} s ({f['over_span']:.1f} a minute); over {f['whole_minutes']} "
+        f"whole minutes {f['deposits_per_min']:.1f} deposits a minute (median minute "
         f"{f['median_minute']:.0f}), all calls {f['calls_per_min']:.1f} a minute; status calls "
         f"{f['polls']} in the log, {f['emulator_polls']} counted by the emulator; {alone}; "
         f"429 answers {f['throttled']}; event-loop stalls over 100 ms {f['stalls']}, "
@@ -231,7 +244,8 @@ def summary_by_rate(args: argparse.Namespace, by_rate: dict[int, list[dict[str, 
         f"{sum(m['throttled'] for m in figures.values()):.0f} 429s, "
         f"stalls over 100 ms {high['stalls']:.0f} ({high['computing_stalls']:.0f} computing) "
         f"against {low['stalls']:.0f} ({low['computing_stalls']:.0f}); "
-        f"{args.minutes:g} minutes of letters, time scale {args.time_scale:g}"
+        f"{args.minutes:g} minutes of letters, {args.in_flight} in flight, time scale "
+        f"{args.time_scale:g}"
     )
 
 
@@ -246,12 +260,21 @@ def main() -> int:
     parser.add_argument(
         "--minutes", type=float, default=3.0, help="with --rates: rate x minutes letters"
     )
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=IntakeConfig().max_in_flight,
+        help="[intake] max_in_flight",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.rates:
-        trials = [Trial(rate, rate, round(rate * args.minutes)) for rate in args.rates]
+        trials = [
+            Trial(rate, rate, round(rate * args.minutes), args.in_flight) for rate in args.rates
+        ]
     else:
-        trials = [Trial(SUBSCRIPTION_LIMIT, BudgetConfig().calls_per_minute, args.letters)]
+        budget = BudgetConfig().calls_per_minute
+        trials = [Trial(SUBSCRIPTION_LIMIT, budget, args.letters, args.in_flight)]
     runs: dict[Trial, list[dict[str, float]]] = {trial: [] for trial in trials}
     for number in range(1, args.runs + 1):
         for trial in trials:
