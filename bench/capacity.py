@@ -3,9 +3,9 @@ against a bare httpx loop posting the same files to the same emulator.
 
     .venv/bin/python -m bench.capacity [--letters 500] [--runs 3] [--in-flight 8]
 
-Why the budget is replaced: the config caps `[api.budget] calls_per_minute` at 500 (the
-subscription), about 8 letters a second, so the real daemon cannot be measured above that
-through its config, and loosening the cap is not an option. The daemon here is therefore
+Why the budget is replaced: the config caps `[api.budget] calls_per_minute` at 1,000 (the
+largest subscription), about 16 letters a second, so the real daemon cannot be measured above
+that through its config, and loosening the cap is not an option. The daemon here is therefore
 `imprimfip run` itself (this script re-run as a child with `--serve CONFIG`: the same config
 loading, logging, runner and Daemon) with a single change: `Budget.from_config` builds a
 budget of 1,000,000 calls a minute. Everything else (inbox scans, claims, the ledger's

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tests.fixtures.waiting import wait_until
 
@@ -187,18 +188,26 @@ def first_moves(root: Path, state: str) -> dict[str, float]:
     return {name: datetime.fromisoformat(at).timestamp() for name, at in rows}
 
 
+def logged(log: Path, *names: str) -> list[dict[str, Any]]:
+    """The events named `names` in a daemon's JSON log, in order, each with `at`: the epoch
+    second it was logged."""
+    events = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not any(f'"{name}"' in line for name in names):
+            continue
+        event = json.loads(line[line.index("{") :])
+        if event["event"] in names:
+            event["at"] = datetime.fromisoformat(event["timestamp"]).timestamp()
+            events.append(event)
+    return events
+
+
 def api_calls(log: Path) -> list[tuple[float, str]]:
     """(epoch second, operation) of every API call a daemon's JSON log shows ended, answered
     or failed (the time is that of its end)."""
-    calls = []
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if '"api.call' not in line:
-            continue
-        event = json.loads(line[line.index("{") :])
-        if event["event"] in {"api.call", "api.call_failed"}:
-            moment = datetime.fromisoformat(event["timestamp"]).timestamp()
-            calls.append((moment, event["operation"]))
-    return calls
+    return [
+        (event["at"], event["operation"]) for event in logged(log, "api.call", "api.call_failed")
+    ]
 
 
 def percentile(values: Sequence[float], q: int) -> float:

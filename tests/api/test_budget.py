@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 
 import pytest
 
 from imprimfip.api.budget import GUARD, KINDS, PACING_CREDIT, Budget, Kind, RateWindow
+from imprimfip.config.model import LARGEST_SUBSCRIPTION, BudgetConfig
 
 W = 60.0
 SPAN = W * (1 + GUARD)
@@ -79,9 +81,8 @@ def test_shares_are_at_least_one_call_each():
         RateWindow(0, 0.25)
 
 
-def simulate(limit: int, share: float, backlog: dict[Kind, int]) -> list[tuple[float, Kind]]:
+def simulate(window: RateWindow, backlog: dict[Kind, int]) -> list[tuple[float, Kind]]:
     """Serve two backlogs with a fake clock, as `Budget._pump` does, and log the grants."""
-    window = RateWindow(limit, share, W)
     left = dict(backlog)
     grants: list[tuple[float, Kind]] = []
     now = 0.0
@@ -104,12 +105,13 @@ def simulate(limit: int, share: float, backlog: dict[Kind, int]) -> list[tuple[f
 
 
 def most_in_any_window(times: list[float]) -> int:
-    return max(sum(1 for t in times if start <= t < start + W) for start in times)
+    ordered = sorted(times)
+    return max(bisect_left(ordered, start + W) - i for i, start in enumerate(ordered))
 
 
 def test_two_backlogs_share_every_window_and_never_exceed_it():
     limit, share = 48, 0.25  # 12 polls, 36 uploads a window while both wait
-    grants = simulate(limit, share, {"upload": 400, "poll": 300})
+    grants = simulate(RateWindow(limit, share, W), {"upload": 400, "poll": 300})
     assert most_in_any_window([t for t, _ in grants]) <= limit
     uploads_done = max(t for t, kind in grants if kind == "upload")
     polls_done = max(t for t, kind in grants if kind == "poll")
@@ -123,12 +125,29 @@ def test_two_backlogs_share_every_window_and_never_exceed_it():
 
 
 def test_a_lone_kind_gets_the_whole_budget():
-    grants = simulate(48, 0.25, {"upload": 200, "poll": 0})
+    grants = simulate(RateWindow(48, 0.25, W), {"upload": 200, "poll": 0})
     times = [t for t, _ in grants]
     assert most_in_any_window(times) == 48
     # 200 calls, 48 a window, paced one every SPAN / 48: four full windows, then a few turns.
     assert 4 * SPAN <= times[-1] <= 4 * SPAN + 8 * SPAN / 48
     assert max(times.count(t) for t in times) <= 1 + PACING_CREDIT
+
+
+def test_the_largest_subscription_is_used_whole_and_never_exceeded():
+    config = BudgetConfig(calls_per_minute=LARGEST_SUBSCRIPTION)
+    window = Budget.from_config(config).window
+    assert window.shares == {"poll": 40, "upload": 960}
+    grants = simulate(window, {"upload": 3000, "poll": 400})
+    times = [t for t, _ in grants]
+    assert most_in_any_window(times) == LARGEST_SUBSCRIPTION
+    # One turn every 60 ms: every window of a backlog is used whole, by both kinds in
+    # their shares while both wait (the polls' 400 last 10 windows).
+    assert window.spacing_s == pytest.approx(SPAN / LARGEST_SUBSCRIPTION)
+    for start in range(0, 3):
+        inside = [kind for t, kind in grants if start * SPAN <= t < (start + 1) * SPAN]
+        assert len(inside) == LARGEST_SUBSCRIPTION
+        assert inside.count("poll") == 40
+    assert times[-1] <= 3400 / LARGEST_SUBSCRIPTION * SPAN
 
 
 async def test_a_pause_holds_every_caller_until_it_ends():

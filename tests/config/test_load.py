@@ -79,6 +79,20 @@ def test_an_lrar_flow_without_return_address_is_refused(tmp_path, monkeypatch):
     assert "return address" in problem.message
 
 
+def test_the_largest_subscription_is_accepted_and_more_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPRIMFIP_TEST_PASSWORD", "s3cret")
+    budget = "\n[api.budget]\ncalls_per_minute = {}\n"
+    accepted = load_config(write(tmp_path, GOOD + budget.format(1000)))
+    assert accepted.api.budget.calls_per_minute == 1000
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, GOOD + budget.format(1001)))
+    [problem] = caught.value.problems
+    assert problem.key == "api.budget.calls_per_minute"
+    assert "1001 calls a minute is more than any IMPRIM'FIP subscription" in problem.message
+    assert "50, 200, 500, 1000" in problem.message
+    assert "set a little under the rate granted to you" in problem.message
+
+
 def test_a_toml_syntax_error_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, "[api\n"))

@@ -109,6 +109,13 @@ def test_the_window_slides_and_refused_calls_do_not_count() -> None:
     assert window.admit(70.0) is None
 
 
+def test_the_largest_subscription_is_enforced_too() -> None:
+    window = SlidingWindow(limit=1000)
+    assert all(window.admit(n * 0.05) is None for n in range(1000))
+    assert window.admit(50.0) == pytest.approx(10.0)  # the call at 0 s leaves at 60 s
+    assert window.admit(60.0) is None
+
+
 def test_limit_zero_admits_everything() -> None:
     window = SlidingWindow(limit=0)
     assert all(window.admit(0.0) is None for _ in range(10_000))

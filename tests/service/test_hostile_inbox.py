@@ -45,15 +45,21 @@ def test_names_with_a_newline_or_in_nfd_are_cleaned_everywhere(tmp_path, sandbox
 
 
 def test_a_file_still_written_after_its_claim_is_not_sent_as_is(tmp_path, sandbox, start_daemon):
+    # The writer's next bytes must land after the daemon has read the file and before it
+    # sends it: an outage holds the deposit there (the letter claimed, read and checked,
+    # its first try refused) for as long as the test needs, whatever the machine's load.
+    sandbox.set_faults(unavailable_503=1.0)
     daemon = start_daemon(write_config(tmp_path, sandbox.api_url))
     flow = tmp_path / "spool" / "courrier"
     path = flow / "inbox" / "long.pdf"
     with path.open("wb") as writer:
         writer.write(make_letter(pages=150))
         writer.flush()
-        wait_until(lambda: not path.exists(), timeout=30, interval=0.005)
+        wait_until(lambda: "deposit_paused" in daemon.log(), timeout=60)
+        assert not path.exists()
         writer.write(b"\n% la suite arrive trop tard\n" * 1000)
         writer.flush()
+    sandbox.set_faults()
 
     note = flow / "error" / "long.pdf.erreur.txt"
     wait_until(note.exists, timeout=60)

@@ -20,6 +20,9 @@ from imprimfip.postal import PostalAddress
 Paper = Literal["DUPLEX", "DUPLEX_TIP_MICRO"]
 SendingType = Literal["STD", "LRE", "LRAR"]
 PositiveSeconds = Annotated[float, Field(gt=0)]
+# The rates, in calls a minute, that DataPass grants an IMPRIM'FIP subscription.
+SUBSCRIPTIONS = (50, 200, 500, 1000)
+LARGEST_SUBSCRIPTION = max(SUBSCRIPTIONS)
 
 
 def _relative_to_config(value: Path, info: ValidationInfo) -> Path:
@@ -65,12 +68,23 @@ class BudgetConfig(FrozenModel):
     """One budget of calls for the whole subscription (see docs/invariants.md, 'The rate
     limit is a budget, not a wall to hit')."""
 
-    calls_per_minute: Annotated[int, Field(gt=0, le=500)] = 480
+    calls_per_minute: Annotated[int, Field(gt=0)] = 480
     # While deposits and polls both wait, polls get this share and deposits the rest; either
     # takes all of the window the other leaves. Deposits come first: a poll a few minutes
     # late costs nothing (the hand-over takes 2 days), a deposit late can miss a deadline.
     poll_share: Annotated[float, Field(gt=0, lt=1)] = 0.04
     throttle_pause_s: PositiveSeconds = 60.0
+
+    @field_validator("calls_per_minute")
+    @classmethod
+    def _within_a_subscription(cls, value: int) -> int:
+        if value > LARGEST_SUBSCRIPTION:
+            raise ValueError(
+                f"{value} calls a minute is more than any IMPRIM'FIP subscription allows "
+                f"(DataPass grants {', '.join(map(str, SUBSCRIPTIONS))} calls a minute): "
+                "set a little under the rate granted to you, e.g. 480 for 500 or 960 for 1000"
+            )
+        return value
 
 
 class ApiConfig(FrozenModel):
