@@ -13,7 +13,7 @@ which are hidden here before drawing).
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -34,6 +34,13 @@ coarser rather than filling the worker's memory."""
 PRINT_FLAG = 4
 HIDDEN_FLAG = 2
 """Annotation flags (ISO 32000 12.5.3): printed when Print is set and Hidden is not."""
+MAX_OBJECTS_LOOKED_AT = 100_000
+"""Objects of one page (forms included) looked at for their fonts; past that, the page's
+fonts are read by pypdf, whose own bounds decide."""
+_INVISIBLE_MODES = (
+    pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE,
+    pdfium_c.FPDF_TEXTRENDERMODE_CLIP,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,16 @@ class Picture:
 
     image: Image.Image
     px_per_mm: float
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What a page draws, as far as the checks that skip reading it need to know."""
+
+    reaches_zone: bool
+    """Something may put ink in one of the zones asked about."""
+    unembedded_text: bool
+    """Visible text may be drawn in a font that is not embedded."""
 
 
 @dataclass(frozen=True)
@@ -145,23 +162,48 @@ class Pages:
         finally:
             textpage.close()
 
-    def may_ink(self, index: int, frame: PageFrame, zones: Iterable[Box]) -> bool:
-        """Whether anything drawn on the page may reach one of `zones`: an annotation, or an
-        object whose bounds overlap one. Cheaper than drawing the page, and never wrong the
-        other way (bounds contain what an object draws)."""
+    def drawing(
+        self, index: int, frame: PageFrame, zones: Sequence[Box], *, fonts: bool
+    ) -> Drawing:
+        """What page `index` draws, from one walk over the objects PDFium parsed: whether
+        anything may reach one of `zones` (an annotation, or an object whose bounds overlap
+        one), and, with `fonts`, whether visible text is drawn in a font PDFium finds not
+        embedded. Never
+        wrong the other way: bounds contain what an object draws, and whatever PDFium cannot
+        tell counts as found."""
         page = self._page(index)
-        if pdfium_c.FPDFPage_GetAnnotCount(page) > 0:
-            return True
-        zones = list(zones)
+        reaches = bool(zones) and pdfium_c.FPDFPage_GetAnnotCount(page) > 0
+        unembedded = False
         bounds = [ctypes.c_float() for _ in range(4)]
+        budget = [MAX_OBJECTS_LOOKED_AT]
         for number in range(pdfium_c.FPDFPage_CountObjects(page)):
             item = pdfium_c.FPDFPage_GetObject(page, number)
-            if not pdfium_c.FPDFPageObj_GetBounds(item, *bounds):
-                continue
-            box = display_box(frame, (value.value for value in bounds))
-            if any(overlaps(box, zone) for zone in zones):
-                return True
+            if zones and not reaches and pdfium_c.FPDFPageObj_GetBounds(item, *bounds):
+                box = display_box(frame, (value.value for value in bounds))
+                reaches = any(overlaps(box, zone) for zone in zones)
+            unembedded = unembedded or (fonts and _unembedded_text(item, budget))
+            if (reaches or not zones) and (unembedded or not fonts):
+                break
+        return Drawing(reaches, unembedded)
+
+
+def _unembedded_text(item: ctypes.c_void_p, budget: list[int]) -> bool:
+    """Whether a page object (a form: any object in it) shows visible text in a font that
+    is not embedded; True too when more objects than `budget` were looked at."""
+    kind = pdfium_c.FPDFPageObj_GetType(item)
+    if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+        budget[0] -= 1
+        if pdfium_c.FPDFTextObj_GetTextRenderMode(item) in _INVISIBLE_MODES:
+            return False
+        font = pdfium_c.FPDFTextObj_GetFont(item)
+        return not font or pdfium_c.FPDFFont_GetIsEmbedded(font) != 1
+    if kind != pdfium_c.FPDF_PAGEOBJ_FORM:
         return False
+    for number in range(pdfium_c.FPDFFormObj_CountObjects(item)):
+        budget[0] -= 1
+        if budget[0] < 0 or _unembedded_text(pdfium_c.FPDFFormObj_GetObject(item, number), budget):
+            return True
+    return False
 
 
 def _hide_unprinted_fields(page: pdfium.PdfPage) -> None:
