@@ -34,6 +34,8 @@ coarser rather than filling the worker's memory."""
 PRINT_FLAG = 4
 HIDDEN_FLAG = 2
 """Annotation flags (ISO 32000 12.5.3): printed when Print is set and Hidden is not."""
+_HAIR = 1e-3
+"""A thousandth of a unit (0.35 µm at 72 units an inch)."""
 MAX_OBJECTS_LOOKED_AT = 100_000
 """Objects of one page (forms included) looked at for their fonts; past that, the page's
 fonts are read by pypdf, whose own bounds decide."""
@@ -176,11 +178,16 @@ class Pages:
         unembedded = False
         bounds = [ctypes.c_float() for _ in range(4)]
         budget = [MAX_OBJECTS_LOOKED_AT]
+        # The zones in user space, a hair wider so that rounding never hides a touch.
+        user_zones = [widened(frame.to_user(zone), _HAIR) for zone in zones]
         for number in range(pdfium_c.FPDFPage_CountObjects(page)):
             item = pdfium_c.FPDFPage_GetObject(page, number)
             if zones and not reaches and pdfium_c.FPDFPageObj_GetBounds(item, *bounds):
-                box = display_box(frame, (value.value for value in bounds))
-                reaches = any(overlaps(box, zone) for zone in zones)
+                left, bottom, right, top = (value.value for value in bounds)
+                reaches = any(
+                    left < z[2] and z[0] < right and bottom < z[3] and z[1] < top
+                    for z in user_zones
+                )
             unembedded = unembedded or (fonts and _unembedded_text(item, budget))
             if (reaches or not zones) and (unembedded or not fonts):
                 break
