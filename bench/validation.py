@@ -21,6 +21,14 @@ PNG) against a bare pypdfium2 render of the same page at the same resolution sav
 PNG the same way (open, render, to Pillow, save), alternating page by page, each rate from
 the median time of one page; then the same letters through a pool worker asking for
 pictures, with its peak memory.
+
+The real-corpus figure (`--corpus-rounds N`, 0 to skip): one `imprimfip validate -` call (the
+real command, paths on standard input, default rules) over the PDFs made by other people's
+tools that the tests keep (the template letters of tests/fixtures/letters, the LibreOffice
+letters, the sample letters shipped with the package), the list given N times, against a
+bare pypdf pass over the same paths in a process of its own (import pypdf, open each file,
+extract each page's text). Both are whole processes, interpreter start included, run
+alternately, each figure the median of --runs runs. `--corpus-only` skips the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ import argparse
 import asyncio
 import io
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,12 +49,53 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from tests.fixtures.pdfs import make_letter, make_letters
 
+import imprimfip.service
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import picture
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.geometry import MM_PER_POINT
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
+
+CORPUS_FOLDERS = (
+    Path(__file__).parents[1] / "tests" / "fixtures" / "letters" / "pdf",
+    Path(__file__).parents[1] / "tests" / "fixtures" / "libreoffice",
+    Path(imprimfip.service.__file__).parent / "samples",
+)
+BARE_TEXT_PASS = """
+import sys
+from pypdf import PdfReader
+for path in sys.stdin.read().splitlines():
+    for page in PdfReader(path).pages:
+        page.extract_text()
+"""
+"""What a person writes to read every page's text of many files with pypdf."""
+
+
+def corpus() -> list[Path]:
+    """The PDFs made by other people's tools among the test fixtures (a sample that is a
+    Word file renamed .pdf left out: the bare pass cannot open it)."""
+    found = [path for folder in CORPUS_FOLDERS for path in sorted(folder.glob("*.pdf"))]
+    return [path for path in found if b"%PDF-" in path.read_bytes()[:1024]]
+
+
+def timed_process(command: list[str], paths: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, input=paths, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start
+
+
+def corpus_timings(paths: list[Path], runs: int) -> tuple[float, float]:
+    """(seconds for one `imprimfip validate -` call over `paths`, seconds for the bare pypdf
+    text pass over them), medians of alternate runs."""
+    listing = "".join(f"{path}\n" for path in paths)
+    validate = [str(Path(sys.executable).parent / "imprimfip"), "validate", "-"]
+    bare = [sys.executable, "-c", BARE_TEXT_PASS]
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(timed_process(validate, listing))
+        theirs.append(timed_process(bare, listing))
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def bare_iterate(data: bytes) -> int:
@@ -150,7 +201,25 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pictures", type=int, default=50)
+    parser.add_argument("--corpus-rounds", type=int, default=3)
+    parser.add_argument("--corpus-only", action="store_true")
     args = parser.parse_args()
+    corpus_summary = ""
+    if args.corpus_rounds:
+        files = corpus()
+        validate, bare_text = corpus_timings(files * args.corpus_rounds, args.runs)
+        print(
+            f"real corpus: {len(files)} files x {args.corpus_rounds}; one `imprimfip validate -` "
+            f"call {validate:.2f} s, bare pypdf text pass {bare_text:.2f} s "
+            f"(x{validate / bare_text:.2f}, target at most 1)"
+        )
+        corpus_summary = (
+            f" corpus_files={len(files) * args.corpus_rounds} corpus_validate={validate:.2f}s "
+            f"corpus_bare_text={bare_text:.2f}s (x{validate / bare_text:.2f})"
+        )
+        if args.corpus_only:
+            print(f"SUMMARY{corpus_summary}")
+            return
     data = make_letters(args.pages // 2, 2)
     one_letter = ValidationRules(max_pages=args.pages, max_seconds=600)
     per_letter = one_letter.model_copy(update={"pages_per_letter": 2})
@@ -200,7 +269,7 @@ def main() -> None:
         f"(x{lean / bare:.2f}) ink-off={inkless:.2f}s (x{inkless / bare:.2f}) "
         f"worker_peak_rss={rss:.0f}MB worker_peak_vm={virtual:.0f}MB "
         f"pictures={drawn:.0f}/s bare_render={rendered:.0f}/s (x{rendered / drawn:.2f}) "
-        f"picture_max={largest}B picture_worker_rss={picture_rss:.0f}MB"
+        f"picture_max={largest}B picture_worker_rss={picture_rss:.0f}MB{corpus_summary}"
     )
 
 
