@@ -12,7 +12,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 import imprimfip.service
 from imprimfip.config.rules import ValidationRules
-from imprimfip.validation import fonts
+from imprimfip.validation import address, fonts
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.document import open_pdf
 from tests.fixtures import pdfs
@@ -92,6 +92,17 @@ GENERATED = {
     "declared only": pdfs.make_with_unused_font,
     "letterhead form": lambda: letterhead_on_every_page(3),
 }
+
+
+def test_each_letter_s_first_page_is_parsed_once_and_its_parse_not_kept(parses):
+    doc = open_pdf(pdfs.make_letters(5, 2, embed_fonts=False))
+    rules = RULES.model_copy(update={"pages_per_letter": 2})
+    [fonts_problem] = fonts.fonts_rule(doc, rules)
+    assert fonts_problem.details["pages"] == list(range(1, 11))
+    assert list(address.address_rule(doc, rules)) == []
+    assert parses[0] == 10
+    kept = [isinstance(page.get("/Contents"), ContentStream) for page in doc.reader.pages]
+    assert kept == [True] + [False] * 9  # the first read again for a registered letter
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
 """A file's page content, parsed with pypdf at most once for all the checks that read it.
 
-A page's content stream is parsed once: the fonts check walks the operations, and the
-parsed stream then stands in for the page's /Contents in the reader's in-memory page, so
-that pypdf's text extraction (textlines, for the address) reuses it instead of parsing the
-bytes again. A form XObject (a letterhead drawn on every page) is parsed once per file,
-however many pages draw it. Nothing here is written back to the file.
+A page's content stream is parsed once: the fonts check walks the operations and, on a
+page whose address will be read, the parsed stream then stands in for the page's /Contents
+in the reader's in-memory page, so that pypdf's text extraction (textlines) reuses it
+instead of parsing the bytes again; the address check then gives the page its own back.
+A form XObject (a letterhead drawn on every page) is parsed once per file, however many
+pages draw it. Nothing here is written back to the file.
 
 Also here: what a page's resources declare, which tells whether its content needs reading
 for fonts at all.
@@ -13,6 +14,7 @@ for fonts at all.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pypdf.generic import (
@@ -53,31 +55,32 @@ def is_embedded(font: DictionaryObject) -> bool:
     return isinstance(descriptor, dict) and any(key in descriptor for key in _FONT_FILES)
 
 
-def declares_unembedded(resources: Any, seen: set[int] | None = None) -> bool:
-    """Whether these resources, or a form's below them, declare a font that is not embedded;
-    when none does, the content need not be read for fonts at all. `seen` holds the forms
-    already looked at, so that forms referring to each other are visited once."""
-    seen = set() if seen is None else seen
-    fonts = get(resources, "/Font")
-    if isinstance(fonts, dict) and any(
-        not is_embedded(font.get_object()) for font in fonts.values()
-    ):
-        return True
-    xobjects = get(resources, "/XObject")
-    if not isinstance(xobjects, dict):
-        return False
-    forms = [x.get_object() for x in xobjects.values()]
-    forms = [f for f in forms if get(f, "/Subtype") == "/Form" and id(f) not in seen]
-    seen.update(id(form) for form in forms)
-    return any(declares_unembedded(get(form, "/Resources"), seen) for form in forms)
+def declares_unembedded(resources: Any) -> bool:
+    """Whether these resources, or a form's below them, declare a font that is not
+    embedded; when none does, the content need not be read for fonts at all."""
+    return _below(resources, _unembedded_font, set())
 
 
-def sets_font_by_graphics_state(resources: Any, seen: set[int] | None = None) -> bool:
+def sets_font_by_graphics_state(resources: Any) -> bool:
     """Whether an ExtGState in these resources, or a form's below them, selects a font
     (`gs` with /Font): PDFium ignores that entry, so only pypdf's walk can follow it."""
-    seen = set() if seen is None else seen
+    return _below(resources, _font_state, set())
+
+
+def _unembedded_font(resources: Any) -> bool:
+    fonts = get(resources, "/Font")
+    return isinstance(fonts, dict) and any(not is_embedded(f.get_object()) for f in fonts.values())
+
+
+def _font_state(resources: Any) -> bool:
     states = get(resources, "/ExtGState")
-    if isinstance(states, dict) and any(get(s.get_object(), "/Font") for s in states.values()):
+    return isinstance(states, dict) and any(get(s.get_object(), "/Font") for s in states.values())
+
+
+def _below(resources: Any, holds: Callable[[Any], bool], seen: set[int]) -> bool:
+    """Whether `holds` is true of these resources or of a form's below them. `seen` holds
+    the forms already looked at, so that forms referring to each other are visited once."""
+    if holds(resources):
         return True
     xobjects = get(resources, "/XObject")
     if not isinstance(xobjects, dict):
@@ -85,7 +88,7 @@ def sets_font_by_graphics_state(resources: Any, seen: set[int] | None = None) ->
     forms = [x.get_object() for x in xobjects.values()]
     forms = [f for f in forms if get(f, "/Subtype") == "/Form" and id(f) not in seen]
     seen.update(id(form) for form in forms)
-    return any(sets_font_by_graphics_state(get(form, "/Resources"), seen) for form in forms)
+    return any(_below(get(form, "/Resources"), holds, seen) for form in forms)
 
 
 class PageContent:
@@ -97,6 +100,7 @@ class PageContent:
         self.form_parses = 0
         """How many form XObjects were parsed: each at most once per file."""
         self._nesting: dict[int, float] = {}
+        self._kept: dict[int, tuple[PageObject, Any]] = {}
         self.drawings: dict[int, Drawing] = {}
         """What PDFium found drawn on each page looked at (survey.drawings), by index."""
 
@@ -117,20 +121,30 @@ class PageContent:
             deepest = max(deepest, self._nesting[id(form)])
         return deepest
 
-    def page_operations(self, page: PageObject) -> list[Any]:
-        """The operations of `page`'s content (none when it has no content)."""
+    def page_operations(self, page: PageObject, *, keep: bool = False) -> list[Any]:
+        """The operations of `page`'s content (none when it has no content). With `keep`,
+        the parsed stream stands in for the page's /Contents until `release`, so that
+        pypdf's text extraction (textlines) takes it as is instead of parsing it again."""
         contents = page.get(_CONTENTS)
         if isinstance(contents, ContentStream):
             return contents.operations
         resolved = contents.get_object() if isinstance(contents, PdfObject) else None
         if not isinstance(resolved, ArrayObject | StreamObject):
             return []
-        # Strings left as bytes, as pypdf's text extraction wants them (it decodes them
-        # with each font's encoding); the in-memory page only: that extraction takes a
-        # parsed /Contents as is.
+        # Strings left as bytes, as the text extraction wants them (it decodes them with
+        # each font's encoding).
         stream = ContentStream(resolved, self.reader, "bytes")
-        page[_CONTENTS] = stream
+        if keep:
+            self._kept[id(page)] = (page, contents)
+            page[_CONTENTS] = stream  # in the reader's memory only
         return stream.operations
+
+    def release(self, page: PageObject) -> None:
+        """Give `page` its own /Contents back, and its parsed stream to the collector: a
+        file of many letters does not hold every first page's parse at once."""
+        kept = self._kept.pop(id(page), None)
+        if kept is not None:
+            page[_CONTENTS] = kept[1]
 
     def form_operations(self, form: Any) -> list[Any]:
         """The operations of a form XObject, parsed on its first use in this file."""

@@ -112,11 +112,13 @@ class _Walker:
         return state
 
 
-def unembedded_fonts_drawing(page: Any, content: PageContent) -> list[str]:
-    """Names of the fonts that draw visible text on `page` without being embedded."""
+def unembedded_fonts_drawing(page: Any, content: PageContent, *, keep: bool = False) -> list[str]:
+    """Names of the fonts that draw visible text on `page` without being embedded; `keep`
+    keeps the page's parse for the address check (PageContent.page_operations)."""
     if not declares_unembedded(get(page, "/Resources")):
         return []
-    return _drawing(content.page_operations(page), get(page, "/Resources"), content, 0)
+    operations = content.page_operations(page, keep=keep)
+    return _drawing(operations, get(page, "/Resources"), content, 0)
 
 
 def _drawing(operations: list[Any], resources: Any, content: PageContent, depth: int) -> list[str]:
@@ -150,8 +152,12 @@ def fonts_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     fonts: set[str] = set()
     pages: list[int] = []
     maybe = _may_draw_unembedded(doc, rules)
+    first = rules.first_pages(doc.pages)
     for number, page in enumerate(doc.reader.pages, start=1):
-        names = unembedded_fonts_drawing(page, doc.content) if maybe[number - 1] else []
+        read = maybe[number - 1]
+        names = (
+            unembedded_fonts_drawing(page, doc.content, keep=number - 1 in first) if read else []
+        )
         if names:
             fonts.update(names)
             pages.append(number)
