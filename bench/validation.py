@@ -3,13 +3,14 @@
     .venv/bin/python -m bench.validation [--pages 5000] [--runs 5]     (from the checkout)
 
 The file holds 2-page letters, each first page with an address block. Timings, each the
-median of --runs runs in this process: pypdf opening the file and iterating its pages (the
-floor), `check_pdf` with the whole file as one letter (address read on page 1), and
-`check_pdf` with `pages_per_letter = 2` (an address block read on every other page), and
-`check_pdf` with the checks on drawn pages (PDFium) off.
+median of --runs runs in this process, the five taking turns run after run: pypdf opening
+the file and iterating its pages (the floor), `check_pdf` with the whole file as one letter
+(address read on page 1), `check_pdf` with `pages_per_letter = 2` (an address block read
+on every other page), and `check_pdf` with the checks on drawn pages (PDFium) off.
 
 reportlab declares Helvetica (not embedded) on every page without drawing with it, so the
-fonts rule must parse every page's content to see it unused. The same file without that
+fonts rule must look at every page's content to see it unused (PDFium's survey does, see
+imprimfip.validation.survey). The same file without that
 declaration (as Word or LibreOffice write theirs: only embedded fonts) shows the cost when
 no page needs parsing. Then one `ValidatorPool` check, whose worker's peak memory is read
 from /proc. The last line is a one-line summary.
@@ -21,6 +22,14 @@ PNG) against a bare pypdfium2 render of the same page at the same resolution sav
 PNG the same way (open, render, to Pillow, save), alternating page by page, each rate from
 the median time of one page; then the same letters through a pool worker asking for
 pictures, with its peak memory.
+
+The real-corpus figure (`--corpus-rounds N`, 0 to skip): one `imprimfip validate -` call (the
+real command, paths on standard input, default rules) over the PDFs made by other people's
+tools that the tests keep (the template letters of tests/fixtures/letters, the LibreOffice
+letters, the sample letters shipped with the package), the list given N times, against a
+bare pypdf pass over the same paths in a process of its own (import pypdf, open each file,
+extract each page's text). Both are whole processes, interpreter start included, run
+alternately, each figure the median of --runs runs. `--corpus-only` skips the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +38,8 @@ import argparse
 import asyncio
 import io
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -40,12 +51,53 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from tests.fixtures.pdfs import make_letter, make_letters
 
+import imprimfip.service
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import picture
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.geometry import MM_PER_POINT
 from imprimfip.validation.pool import ValidatorPool
 from imprimfip.validation.report import Report
+
+CORPUS_FOLDERS = (
+    Path(__file__).parents[1] / "tests" / "fixtures" / "letters" / "pdf",
+    Path(__file__).parents[1] / "tests" / "fixtures" / "libreoffice",
+    Path(imprimfip.service.__file__).parent / "samples",
+)
+BARE_TEXT_PASS = """
+import sys
+from pypdf import PdfReader
+for path in sys.stdin.read().splitlines():
+    for page in PdfReader(path).pages:
+        page.extract_text()
+"""
+"""What a person writes to read every page's text of many files with pypdf."""
+
+
+def corpus() -> list[Path]:
+    """The PDFs made by other people's tools among the test fixtures (a sample that is a
+    Word file renamed .pdf left out: the bare pass cannot open it)."""
+    found = [path for folder in CORPUS_FOLDERS for path in sorted(folder.glob("*.pdf"))]
+    return [path for path in found if b"%PDF-" in path.read_bytes()[:1024]]
+
+
+def timed_process(command: list[str], paths: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, input=paths, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start
+
+
+def corpus_timings(paths: list[Path], runs: int) -> tuple[float, float]:
+    """(seconds for one `imprimfip validate -` call over `paths`, seconds for the bare pypdf
+    text pass over them), medians of alternate runs."""
+    listing = "".join(f"{path}\n" for path in paths)
+    validate = [str(Path(sys.executable).parent / "imprimfip"), "validate", "-"]
+    bare = [sys.executable, "-c", BARE_TEXT_PASS]
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(timed_process(validate, listing))
+        theirs.append(timed_process(bare, listing))
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def bare_iterate(data: bytes) -> int:
@@ -67,13 +119,16 @@ def without_ink(rules: ValidationRules) -> ValidationRules:
     return replace(rules, severity=replace(rules.severity, **off))
 
 
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    timings = []
+def interleaved_medians(actions: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """The median seconds of each action, the actions taking turns run after run, so that
+    a change in the machine's load falls on all of them alike."""
+    timings: dict[str, list[float]] = {label: [] for label in actions}
     for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+        for label, action in actions.items():
+            start = time.perf_counter()
+            action()
+            timings[label].append(time.perf_counter() - start)
+    return {label: statistics.median(seconds) for label, seconds in timings.items()}
 
 
 def worker_peak_mb(pid: int) -> tuple[float, float]:
@@ -151,7 +206,25 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pictures", type=int, default=50)
+    parser.add_argument("--corpus-rounds", type=int, default=3)
+    parser.add_argument("--corpus-only", action="store_true")
     args = parser.parse_args()
+    corpus_summary = ""
+    if args.corpus_rounds:
+        files = corpus()
+        validate, bare_text = corpus_timings(files * args.corpus_rounds, args.runs)
+        print(
+            f"real corpus: {len(files)} files x {args.corpus_rounds}; one `imprimfip validate -` "
+            f"call {validate:.2f} s, bare pypdf text pass {bare_text:.2f} s "
+            f"(x{validate / bare_text:.2f}, target at most 1)"
+        )
+        corpus_summary = (
+            f" corpus_files={len(files) * args.corpus_rounds} corpus_validate={validate:.2f}s "
+            f"corpus_bare_text={bare_text:.2f}s (x{validate / bare_text:.2f})"
+        )
+        if args.corpus_only:
+            print(f"SUMMARY{corpus_summary}")
+            return
     data = make_letters(args.pages // 2, 2)
     one_letter = ValidationRules(max_pages=args.pages, max_seconds=600)
     per_letter = replace(one_letter, pages_per_letter=2)
@@ -160,20 +233,17 @@ def main() -> None:
         if not (check_pdf(data, rules).ok and check_pdf(embedded_only, rules).ok):
             raise SystemExit("the benchmark files should pass every rule")
     print(f"file: {args.pages} pages, {len(data) / 1e6:.1f} MB; median of {args.runs} runs")
-    bare = median_seconds(lambda: bare_iterate(data), args.runs)
-    timings = {
-        "pypdf open + iterate pages": bare,
-        "check_pdf, one letter": median_seconds(lambda: check_pdf(data, one_letter), args.runs),
-        "check_pdf, a letter every 2 pages": median_seconds(
-            lambda: check_pdf(data, per_letter), args.runs
-        ),
-        "same, only embedded fonts declared": median_seconds(
-            lambda: check_pdf(embedded_only, one_letter), args.runs
-        ),
-        "one letter, ink checks off": median_seconds(
-            lambda: check_pdf(data, without_ink(one_letter)), args.runs
-        ),
-    }
+    timings = interleaved_medians(
+        {
+            "pypdf open + iterate pages": lambda: bare_iterate(data),
+            "check_pdf, one letter": lambda: check_pdf(data, one_letter),
+            "check_pdf, a letter every 2 pages": lambda: check_pdf(data, per_letter),
+            "same, only embedded fonts declared": lambda: check_pdf(embedded_only, one_letter),
+            "one letter, ink checks off": lambda: check_pdf(data, without_ink(one_letter)),
+        },
+        args.runs,
+    )
+    bare = timings["pypdf open + iterate pages"]
     for label, seconds in timings.items():
         rate = args.pages / seconds
         print(f"{label:38} {seconds:7.2f} s  {rate:8.0f} pages/s  x{seconds / bare:.2f}")
@@ -201,7 +271,7 @@ def main() -> None:
         f"(x{lean / bare:.2f}) ink-off={inkless:.2f}s (x{inkless / bare:.2f}) "
         f"worker_peak_rss={rss:.0f}MB worker_peak_vm={virtual:.0f}MB "
         f"pictures={drawn:.0f}/s bare_render={rendered:.0f}/s (x{rendered / drawn:.2f}) "
-        f"picture_max={largest}B picture_worker_rss={picture_rss:.0f}MB"
+        f"picture_max={largest}B picture_worker_rss={picture_rss:.0f}MB{corpus_summary}"
     )
 
 

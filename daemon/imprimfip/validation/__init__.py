@@ -5,6 +5,10 @@ pool.ValidatorPool.inspect(bytes, rules) the daemon's entry: a bounded child pro
       │                                  and picture.draw when the picture is wanted
       └ check.check_pdf(bytes, rules)     pure core: the rules in order, a Report
           ├ document     sniff, open with pypdf, classify pypdf's exceptions
+          │   └ content    each content stream parsed once (fonts and text lines share
+          │                it), each form XObject once per file
+          ├ survey       one PDFium pass over the pages: what may reach a reserved zone,
+          │              what may draw text in a font not embedded (pypdf reads the rest)
           ├ geometry     page_size, orientation (effective box, /Rotate, /UserUnit)
           ├ fonts        fonts_not_embedded (fonts that draw visible text)
           ├ forms        form_not_flattened; fonts_not_embedded in fields and annotations

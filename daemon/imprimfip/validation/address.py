@@ -199,7 +199,10 @@ def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBloc
 def address_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """Check the address block on the first page of each letter in the file."""
     for index in rules.first_pages(doc.pages):
-        yield from block_problems(read_block(doc, index, rules), rules, page=index + 1)
+        block = read_block(doc, index, rules)
+        if index:  # the first page's is read again for a registered letter's recipient
+            doc.content.release(doc.reader.pages[index])
+        yield from block_problems(block, rules, page=index + 1)
 
 
 def read_address(doc: Document, rules: ValidationRules) -> PostalAddress | None:

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
 import imprimfip
+from imprimfip.validation.content import PageContent
 from imprimfip.validation.report import Problem
 
 _PYPDF_DIR = str(Path(pypdf.__file__).parent)
@@ -52,8 +53,10 @@ class Document:
     reader: PdfReader
     size: int
     pages: int
-    data: bytes = b""
+    data: bytes
     """The file itself, for the checks that render its pages."""
+    content: PageContent
+    """Its pages' content, read once for all the checks."""
 
 
 def sniff(data: bytes) -> Problem | None:
@@ -99,7 +102,7 @@ def open_pdf(data: bytes) -> Document | Problem:
     pages = len(reader.pages)
     if pages == 0:
         return Problem("no_pages")
-    return Document(reader=reader, size=len(data), pages=pages, data=data)
+    return Document(reader, len(data), pages, data, PageContent(reader))
 
 
 def classify(exc: BaseException, page: int | None = None) -> Problem | None:

@@ -89,13 +89,12 @@ def annotation_fonts_rule(doc: Document, rules: ValidationRules) -> Iterator[Pro
     """`fonts_not_embedded` for fonts that printable annotations and fields draw text with."""
     found: set[str] = set()
     pages: list[int] = []
-    cache: dict[int, list[Any]] = {}
     for number, page in enumerate(doc.reader.pages, start=1):
         names: set[str] = set()
         for annotation in printable_annotations(page):
             stream = appearance(annotation)
             if stream is not None:
-                names.update(fonts.unembedded_fonts_in_form(stream, doc.reader, cache))
+                names.update(fonts.unembedded_fonts_in_form(stream, doc.content))
         if names:
             found |= names
             pages.append(number)

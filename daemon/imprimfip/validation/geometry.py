@@ -60,6 +60,22 @@ class PageFrame:
         }[self.rotation]
         return offsets[0] * self.mm_per_unit, offsets[1] * self.mm_per_unit
 
+    def to_user(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A displayed box (left, top, right, bottom in mm) as (left, bottom, right, top) in
+        user space: the inverse of `to_display_mm`, for comparing many objects with a few
+        boxes without converting each object."""
+        left, top, right, bottom = (value / self.mm_per_unit for value in box)
+        xs, ys = {
+            0: ((self.left + left, self.left + right), (self.top - top, self.top - bottom)),
+            90: ((self.left + top, self.left + bottom), (self.bottom + left, self.bottom + right)),
+            180: (
+                (self.right - left, self.right - right),
+                (self.bottom + top, self.bottom + bottom),
+            ),
+            270: ((self.right - top, self.right - bottom), (self.top - left, self.top - right)),
+        }[self.rotation]
+        return min(xs), min(ys), max(xs), max(ys)
+
 
 def page_frame(page: PageObject) -> PageFrame:
     """The frame the printer sees: CropBox clipped to MediaBox, turned by /Rotate."""

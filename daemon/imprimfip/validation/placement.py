@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from imprimfip.config.rules import ValidationRules
-from imprimfip.validation import forms, ink
+from imprimfip.validation import forms, ink, survey
 from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import page_frame
 from imprimfip.validation.raster import Box, Pages, Picture, TextRun, overlaps, widened
@@ -129,15 +129,18 @@ def placement_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     zones_on = rules.severity_of("reserved_zone_ink") != "off"
     first_pages = rules.first_pages(doc.pages)
     reserved: dict[int, list[ink.Mark]] = {}
+    # A page drawn for the window checks needs no survey; the others are drawn only when
+    # something on them may reach a reserved zone.
+    surveyed = [i for i in range(doc.pages) if zones_on and not (window_on and i in first_pages)]
+    drawn = dict(zip(surveyed, survey.drawings(doc, rules, surveyed), strict=True))
     with Pages(doc.data) as pages:
         for index in range(doc.pages):
+            window = window_on and index in first_pages
+            zones = survey.zones_checked(index, doc, rules)
+            if not window and not (zones and drawn[index].reaches_zone):
+                continue
             page = doc.reader.pages[index]
             frame = page_frame(page)
-            window = window_on and index in first_pages
-            zones = [z.box for z in rules.reserved_zones.on_page(index in first_pages)]
-            zones = zones if zones_on else []
-            if not window and not (zones and pages.may_ink(index, frame, zones)):
-                continue
             picture = pages.picture(index, frame, CHECK_PX_PER_MM)
             if window:
                 lines = pages.text_runs(index, frame, rules.address_zone.box)

@@ -16,7 +16,7 @@ whose flow draws no page (and `imprimfip validate` waiting for it) does without 
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -38,6 +38,14 @@ coarser rather than filling the worker's memory."""
 PRINT_FLAG = 4
 HIDDEN_FLAG = 2
 """Annotation flags (ISO 32000 12.5.3): printed when Print is set and Hidden is not."""
+_HAIR = 1e-3
+"""A thousandth of a unit (0.35 µm at 72 units an inch)."""
+MAX_OBJECTS_LOOKED_AT = 100_000
+"""Objects of one page (forms included) looked at for their fonts; past that, the page's
+fonts are read by pypdf, whose own bounds decide."""
+_INVISIBLE_MODES = (3, 7)
+"""PDFium's FPDF_TEXTRENDERMODE_INVISIBLE and _CLIP (the PDF's own Tr 3 and 7), spelled out
+so that the module loads without PDFium."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,16 @@ class Picture:
 
     image: Image.Image
     px_per_mm: float
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What a page draws, as far as the checks that skip reading it need to know."""
+
+    reaches_zone: bool
+    """Something may put ink in one of the zones asked about."""
+    unembedded_text: bool
+    """Visible text may be drawn in a font that is not embedded."""
 
 
 @dataclass(frozen=True)
@@ -153,25 +171,70 @@ class Pages:
         finally:
             textpage.close()
 
-    def may_ink(self, index: int, frame: PageFrame, zones: Iterable[Box]) -> bool:
-        """Whether anything drawn on the page may reach one of `zones`: an annotation, or an
-        object whose bounds overlap one. Cheaper than drawing the page, and never wrong the
-        other way (bounds contain what an object draws)."""
+    def drawing(
+        self, index: int, frame: PageFrame, zones: Sequence[Box], *, fonts: bool
+    ) -> Drawing:
+        """What page `index` draws, from one walk over the objects PDFium parsed: whether
+        anything may reach one of `zones` (an annotation, or an object whose bounds overlap
+        one), and, with `fonts`, whether visible text is drawn in a font PDFium finds not
+        embedded. Never wrong the other way: bounds contain what an object draws, and
+        whatever PDFium cannot tell counts as found."""
         import pypdfium2.raw as pdfium_c  # noqa: PLC0415
 
-        page = self._page(index)
-        if pdfium_c.FPDFPage_GetAnnotCount(page) > 0:
-            return True
-        zones = list(zones)
-        bounds = [ctypes.c_float() for _ in range(4)]
-        for number in range(pdfium_c.FPDFPage_CountObjects(page)):
-            item = pdfium_c.FPDFPage_GetObject(page, number)
-            if not pdfium_c.FPDFPageObj_GetBounds(item, *bounds):
-                continue
-            box = display_box(frame, (value.value for value in bounds))
-            if any(overlaps(box, zone) for zone in zones):
-                return True
+        # Loaded bare, without the form environment a picture needs: quicker, and the
+        # objects and annotations are the same.
+        page = pdfium_c.FPDF_LoadPage(self._pdf.raw, index)
+        if not page:
+            raise Unreadable(f"PDFium, page {index + 1}: cannot load it")
+        try:
+            return _drawing(page, frame, zones, fonts=fonts)
+        finally:
+            pdfium_c.FPDF_ClosePage(page)
+
+
+def _drawing(
+    page: ctypes.c_void_p, frame: PageFrame, zones: Sequence[Box], *, fonts: bool
+) -> Drawing:
+    import pypdfium2.raw as pdfium_c  # noqa: PLC0415
+
+    reaches = bool(zones) and pdfium_c.FPDFPage_GetAnnotCount(page) > 0
+    unembedded = False
+    bounds = [ctypes.c_float() for _ in range(4)]
+    budget = [MAX_OBJECTS_LOOKED_AT]
+    # The zones in user space, a hair wider so that rounding never hides a touch.
+    user_zones = [widened(frame.to_user(zone), _HAIR) for zone in zones]
+    for number in range(pdfium_c.FPDFPage_CountObjects(page)):
+        item = pdfium_c.FPDFPage_GetObject(page, number)
+        if zones and not reaches and pdfium_c.FPDFPageObj_GetBounds(item, *bounds):
+            left, bottom, right, top = (value.value for value in bounds)
+            reaches = any(
+                left < z[2] and z[0] < right and bottom < z[3] and z[1] < top for z in user_zones
+            )
+        unembedded = unembedded or (fonts and _unembedded_text(item, budget))
+        if (reaches or not zones) and (unembedded or not fonts):
+            break
+    return Drawing(reaches, unembedded)
+
+
+def _unembedded_text(item: ctypes.c_void_p, budget: list[int]) -> bool:
+    """Whether a page object (a form: any object in it) shows visible text in a font that
+    is not embedded; True too when more objects than `budget` were looked at."""
+    import pypdfium2.raw as pdfium_c  # noqa: PLC0415
+
+    kind = pdfium_c.FPDFPageObj_GetType(item)
+    if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+        budget[0] -= 1
+        if pdfium_c.FPDFTextObj_GetTextRenderMode(item) in _INVISIBLE_MODES:
+            return False
+        font = pdfium_c.FPDFTextObj_GetFont(item)
+        return not font or pdfium_c.FPDFFont_GetIsEmbedded(font) != 1
+    if kind != pdfium_c.FPDF_PAGEOBJ_FORM:
         return False
+    for number in range(pdfium_c.FPDFFormObj_CountObjects(item)):
+        budget[0] -= 1
+        if budget[0] < 0 or _unembedded_text(pdfium_c.FPDFFormObj_GetObject(item, number), budget):
+            return True
+    return False
 
 
 def _hide_unprinted_fields(page: pdfium.PdfPage) -> None:

@@ -1,0 +1,156 @@
+"""A file's page content, parsed with pypdf at most once for all the checks that read it.
+
+A page's content stream is parsed once: the fonts check walks the operations and, on a
+page whose address will be read, the parsed stream then stands in for the page's /Contents
+in the reader's in-memory page, so that pypdf's text extraction (textlines) reuses it
+instead of parsing the bytes again; the address check then gives the page its own back.
+A form XObject (a letterhead drawn on every page) is parsed once per file, however many
+pages draw it. Nothing here is written back to the file.
+
+Also here: what a page's resources declare, which tells whether its content needs reading
+for fonts at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pypdf.generic import (
+    ArrayObject,
+    ContentStream,
+    DictionaryObject,
+    NameObject,
+    PdfObject,
+    StreamObject,
+)
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader
+
+    from imprimfip.validation.raster import Drawing
+
+_CONTENTS = NameObject("/Contents")
+_FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+def get(obj: Any, key: str) -> Any:
+    """obj[key] resolved, or None when obj is not a dictionary or lacks the key."""
+    if not isinstance(obj, dict):
+        return None
+    value = obj.get(key)
+    return value.get_object() if isinstance(value, PdfObject) else value
+
+
+def is_embedded(font: DictionaryObject) -> bool:
+    """Whether the font program is in the file (Type 3 fonts are drawn by the file itself)."""
+    subtype = get(font, "/Subtype")
+    if subtype == "/Type3":
+        return True
+    if subtype == "/Type0":
+        descendants = get(font, "/DescendantFonts")
+        font = descendants[0].get_object() if descendants else None
+    descriptor = get(font, "/FontDescriptor")
+    return isinstance(descriptor, dict) and any(key in descriptor for key in _FONT_FILES)
+
+
+def declares_unembedded(resources: Any) -> bool:
+    """Whether these resources, or a form's below them, declare a font that is not
+    embedded; when none does, the content need not be read for fonts at all."""
+    return _below(resources, _unembedded_font, set())
+
+
+def sets_font_by_graphics_state(resources: Any) -> bool:
+    """Whether an ExtGState in these resources, or a form's below them, selects a font
+    (`gs` with /Font): PDFium ignores that entry, so only pypdf's walk can follow it."""
+    return _below(resources, _font_state, set())
+
+
+def _unembedded_font(resources: Any) -> bool:
+    fonts = get(resources, "/Font")
+    return isinstance(fonts, dict) and any(not is_embedded(f.get_object()) for f in fonts.values())
+
+
+def _font_state(resources: Any) -> bool:
+    states = get(resources, "/ExtGState")
+    return isinstance(states, dict) and any(get(s.get_object(), "/Font") for s in states.values())
+
+
+def _below(resources: Any, holds: Callable[[Any], bool], seen: set[int]) -> bool:
+    """Whether `holds` is true of these resources or of a form's below them. `seen` holds
+    the forms already looked at, so that forms referring to each other are visited once."""
+    if holds(resources):
+        return True
+    xobjects = get(resources, "/XObject")
+    if not isinstance(xobjects, dict):
+        return False
+    forms = [x.get_object() for x in xobjects.values()]
+    forms = [f for f in forms if get(f, "/Subtype") == "/Form" and id(f) not in seen]
+    seen.update(id(form) for form in forms)
+    return any(_below(get(form, "/Resources"), holds, seen) for form in forms)
+
+
+class PageContent:
+    """One file's parsed content streams, and what PDFium found drawn on its pages."""
+
+    def __init__(self, reader: PdfReader) -> None:
+        self.reader = reader
+        self._forms: dict[object, list[Any]] = {}
+        self.form_parses = 0
+        """How many form XObjects were parsed: each at most once per file."""
+        self._nesting: dict[int, float] = {}
+        self._kept: dict[int, tuple[PageObject, Any]] = {}
+        self.drawings: dict[int, Drawing] = {}
+        """What PDFium found drawn on each page looked at (survey.drawings), by index."""
+
+    def form_nesting(self, resources: Any) -> float:
+        """How deep forms nest below these resources (0 without forms), or infinity when a
+        form is among its own descendants; each form is looked at once per file."""
+        xobjects = get(resources, "/XObject")
+        if not isinstance(xobjects, dict):
+            return 0
+        deepest = 0.0
+        for item in xobjects.values():
+            form = item.get_object()
+            if get(form, "/Subtype") != "/Form":
+                continue
+            if id(form) not in self._nesting:
+                self._nesting[id(form)] = math.inf  # until known: a form met again is a loop
+                self._nesting[id(form)] = 1 + self.form_nesting(get(form, "/Resources"))
+            deepest = max(deepest, self._nesting[id(form)])
+        return deepest
+
+    def page_operations(self, page: PageObject, *, keep: bool = False) -> list[Any]:
+        """The operations of `page`'s content (none when it has no content). With `keep`,
+        the parsed stream stands in for the page's /Contents until `release`, so that
+        pypdf's text extraction (textlines) takes it as is instead of parsing it again."""
+        contents = page.get(_CONTENTS)
+        if isinstance(contents, ContentStream):
+            return contents.operations
+        resolved = contents.get_object() if isinstance(contents, PdfObject) else None
+        if not isinstance(resolved, ArrayObject | StreamObject):
+            return []
+        # Strings left as bytes, as the text extraction wants them (it decodes them with
+        # each font's encoding).
+        stream = ContentStream(resolved, self.reader, "bytes")
+        if keep:
+            self._kept[id(page)] = (page, contents)
+            page[_CONTENTS] = stream  # in the reader's memory only
+        return stream.operations
+
+    def release(self, page: PageObject) -> None:
+        """Give `page` its own /Contents back, and its parsed stream to the collector: a
+        file of many letters does not hold every first page's parse at once."""
+        kept = self._kept.pop(id(page), None)
+        if kept is not None:
+            page[_CONTENTS] = kept[1]
+
+    def form_operations(self, form: Any) -> list[Any]:
+        """The operations of a form XObject, parsed on its first use in this file."""
+        reference = getattr(form, "indirect_reference", None)
+        key = (reference.idnum, reference.generation) if reference is not None else id(form)
+        if key not in self._forms:
+            self.form_parses += 1
+            self._forms[key] = ContentStream(form, self.reader, "bytes").operations
+        return self._forms[key]
