@@ -25,8 +25,9 @@ RELOAD_EVERY_S = 0.5
 # A status page that blocks the daemon can take minutes on a large ledger: wait for it.
 REQUEST_TIMEOUT_S = 900.0
 WAIT_S = 1800.0
-# The list's "Courriers suivants →" link, as the status page's templates write it.
-_NEXT = re.compile(r'<p class="suite"><a href="([^"]+)"')
+# The main list's next-page link, as the status page's templates write it (the list of
+# letters to look at above it has a link of the same kind, to its own page).
+_NEXT = re.compile(r'<a href="([^"]+)">Courriers suivants')
 
 
 def url_of(daemon: Daemon, event: str) -> str:

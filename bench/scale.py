@@ -310,7 +310,8 @@ def main() -> int:
     parts = [f"{key}={shown(getattr(loaded, key), unit)}" for _, key, unit, _ in ROWS]
     missed = sum(not met for _, met in verdicts)
     print(
-        f"SUMMARY scale: letters={args.letters}; targets met {len(verdicts) - missed}"
+        f"SUMMARY scale: letters={args.letters}; page {loaded.page_reached} reached; "
+        f"targets met {len(verdicts) - missed}"
         f"/{len(verdicts)}; " + "; ".join(parts)
     )
     return 1 if missed and args.strict else 0
