@@ -35,6 +35,7 @@ PASS or MISS; `--strict` makes a miss exit 1. The last line is a one-line summar
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -305,6 +306,8 @@ def main() -> int:
             print(f"{which}: letters refused instead of deposited: {', '.join(figures.refused)}")
     if loaded.gave_up:
         print(f"a deposit was still not in the CSV after {args.patience:g} s: gave up waiting")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average at the end: {load} (other work on the machine delays the loop too)")
     for line, met in verdicts:
         print(f"{'PASS' if met else 'MISS'} {line}")
     parts = [f"{key}={shown(getattr(loaded, key), unit)}" for _, key, unit, _ in ROWS]
