@@ -1,5 +1,7 @@
 """What the benchmarks share: the machine they ran on, a daemon's config and process, letters
-saved as an application saves them, the ledger's counts, and the figures' arithmetic.
+written into an inbox and when each was picked up, the ledger's counts, and the figures'
+arithmetic. It needs only the daemon's own dependencies (no test extras), so that a bench
+built on it runs from a clone installed with `pip install .`.
 
 The benchmarks run the real daemon (`python -m imprimfip run`, a child process) against the
 emulator; only `bench.capacity` replaces one part (the rate budget), and says why.
@@ -7,9 +9,12 @@ emulator; only `bench.capacity` replaces one part (the rate budget), and says wh
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import os
 import platform
+import random
 import signal
 import sqlite3
 import statistics
@@ -19,9 +24,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfWriter
 from tests.fixtures.waiting import wait_until
 
 Scalar = str | int | float | bool | Mapping[str, "Scalar"]
@@ -34,6 +41,7 @@ START_TIMEOUT_S = 60.0
 # The emulator accepts any password: none is needed, and none is written in a file.
 PASSWORD = {"env": "IMPRIMFIP_PASSWORD", "optional": True}
 RETURN_ADDRESS = {"name": "MAIRIE DE TESTVILLE", "zip_code": "75001", "town": "PARIS"}
+MAX_GAP_S = 0.5
 
 
 def machine() -> str:
@@ -174,16 +182,17 @@ def filed(root: Path) -> int:
     return ledger_count(root, "SELECT count(*) FROM letters WHERE filed_at IS NOT NULL")
 
 
-def first_moves(root: Path, state: str) -> dict[str, float]:
+def first_moves(root: Path, state: str, first_id: int = 0) -> dict[str, float]:
     """Each letter's name and the epoch second its first move to `state` was recorded (the
     ledger records a deposit as `submitting` once the budget granted it, just before the
-    request leaves; as `deposited` once IMPRIM'FIP accepted it)."""
+    request leaves; as `deposited` once IMPRIM'FIP accepted it); letters from id `first_id`
+    on (a seeded ledger's own letters left out)."""
     path = root / "state" / "ledger.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
         rows = db.execute(
             "SELECT l.name, MIN(t.at) FROM transitions t JOIN letters l ON l.id = t.letter_id "
-            "WHERE t.to_state = ? GROUP BY l.id",
-            (state,),
+            "WHERE t.to_state = ? AND t.letter_id >= ? GROUP BY l.id",
+            (state, first_id),
         ).fetchall()
     return {name: datetime.fromisoformat(at).timestamp() for name, at in rows}
 
@@ -200,6 +209,49 @@ def logged(log: Path, *names: str) -> list[dict[str, Any]]:
             event["at"] = datetime.fromisoformat(event["timestamp"]).timestamp()
             events.append(event)
     return events
+
+
+@functools.cache
+def _sample() -> bytes:
+    return (resources.files("imprimfip.service") / "samples" / "lettre-exemple.pdf").read_bytes()
+
+
+def sample_letter(text: str) -> bytes:
+    """The package's sample letter (the demo's), made unique by `text` in its metadata: the
+    daemon holds back a second deposit of the same content in a flow."""
+    writer = PdfWriter(clone_from=io.BytesIO(_sample()))
+    writer.add_metadata({"/Subject": text})
+    data = io.BytesIO()
+    writer.write(data)
+    return data.getvalue()
+
+
+def write_letters(inbox: Path, letters: Mapping[str, bytes], seed: int) -> dict[str, float]:
+    """Write each letter straight under its final name (open, write, close: the slowest case
+    for pickup, as a scanner or a copy does it), at random intervals of 0 to `MAX_GAP_S`;
+    returns when each file was closed."""
+    chance = random.Random(seed)
+    closed = {}
+    for name, data in letters.items():
+        with (inbox / name).open("wb") as file:
+            file.write(data)
+        closed[name] = time.time()
+        time.sleep(chance.uniform(0, MAX_GAP_S))
+    return closed
+
+
+def pickup_latencies(
+    root: Path, closed: Mapping[str, float], first_id: int = 0
+) -> tuple[list[float], list[float]]:
+    """Pickup of each letter `write_letters` closed: seconds to its upload's start (its
+    first `submitting` move), and to its claim (the move into processing/, before it is
+    validated)."""
+    started = first_moves(root, "submitting", first_id)
+    claimed = first_moves(root, "claimed", first_id)
+    return (
+        [started[name] - at for name, at in closed.items()],
+        [claimed[name] - at for name, at in closed.items()],
+    )
 
 
 def api_calls(log: Path) -> list[tuple[float, str]]:

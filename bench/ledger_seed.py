@@ -1,5 +1,6 @@
-"""A ledger of N letters with realistic lives, as today's code (schema version 4) leaves it,
-written in one transaction and kept in a cache folder keyed by N.
+"""A ledger of N letters with realistic lives, as the version before the stored lines
+(schema version 2) left it, written in one transaction and kept in a cache folder keyed by N:
+the daemon's first start on it is an upgrade, as in an office that installs this version.
 
 Letters are spread evenly over `YEARS` years up to now, in four flows: `courrier` (ordinary
 letters, 70 %), `recommande` (LRAR, 15 %), `electronique` (LRE, 10 %) and `lots` (ordinary
@@ -8,8 +9,12 @@ handful are uncertain; every deposited letter has its three moves, a tracking ro
 statuses the poller would have recorded: most ended as final (shipped, delivered), some in
 error, some registered letters refused or not collected, some overdue with their alert, a
 few no longer followed, and the letters of the last weeks still followed (their next poll
-a day ahead, so no poll is due while a benchmark runs). Rows are written straight with SQL,
-the way the ledger's own code writes them, so a million letters take a few minutes, once.
+a day ahead, so no poll is due while a benchmark runs). The tables are made by the ledger's
+own migrations 1 and 2; the rows are written straight with SQL, in the columns and with the
+values version 2's `Ledger` and `History` wrote (a deposited letter's state was `done`), as
+today's code can no longer write them; so a million letters take a few minutes, once.
+Everything the daemon keeps beyond that (the lines, their counts, the word index) it builds
+itself when it upgrades the ledger.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from imprimfip.ledger.schema import MIGRATIONS
 YEARS = 3
 # Bump when the generated content changes, so cached ledgers of an older kind are not used.
 GENERATION = 1
-TODAY_SCHEMA = 4
+SCHEMA = 2
+# What schema 2 called a deposited letter (migration 3 renames it).
+DEPOSITED = "done"
 FLOWS = (("courrier", "STD", 0.70), ("recommande", "LRAR", 0.15), ("electronique", "LRE", 0.10))
 MULTI = ("lots", "STD")
 STILL_FOLLOWED_DAYS = 20
@@ -37,7 +44,7 @@ STILL_FOLLOWED_DAYS = 20
 
 def cache_path(letters: int) -> Path:
     folder = Path(tempfile.gettempdir()) / "imprimfip-bench-ledgers"
-    return folder / f"ledger-v{TODAY_SCHEMA}-g{GENERATION}-{letters}.sqlite3"
+    return folder / f"ledger-v{SCHEMA}-g{GENERATION}-{letters}.sqlite3"
 
 
 def cached_ledger(letters: int) -> Path:
@@ -136,9 +143,9 @@ def _letter(rows: Rows, letter_id: int, at: datetime, now: datetime, chance: ran
         ]
         return
     ref = f"{name.removesuffix('.pdf')}_{at:%d%m%Y%H%M%S}@imprimfip.pdf"
-    state = "uncertain" if draw < 0.02002 else "deposited"
+    state = "uncertain" if draw < 0.02002 else DEPOSITED
     done_path = f"/srv/{flow}/done/{at:%Y-%m-%d}/{name}"
-    deposited_ref = ref if state == "deposited" else None
+    deposited_ref = ref if state == DEPOSITED else None
     known = (letter_id, flow, name, state, sha, 48_213, name, name, deposited_ref, done_path)
     rows.letters.append((*known, None, None, stamp, stamp, None, stamp, stamp))
     rows.moves += [
@@ -146,7 +153,7 @@ def _letter(rows: Rows, letter_id: int, at: datetime, now: datetime, chance: ran
         (letter_id, stamp, "claimed", "submitting"),
         (letter_id, stamp, "submitting", state),
     ]
-    if state != "deposited":
+    if state != DEPOSITED:
         return
     references = [f"FAC-{letter_id:07d}-{n}" for n in range(1, 4)] if multi else [ref]
     rows.statuses.append((letter_id, "", "Soumis", stamp, "", iso(at + timedelta(minutes=10))))
@@ -191,11 +198,11 @@ def _batches(letters: int, now: datetime, seed: int, size: int = 20_000) -> Iter
 
 
 def generate(path: Path, letters: int, seed: int = 12) -> None:
-    """Write a ledger of `letters` letters at `path` with the schema of today's ledgers."""
+    """Write a ledger of `letters` letters at `path` with schema version 2."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
-    for number, script in enumerate(MIGRATIONS[:TODAY_SCHEMA], start=1):
+    for number, script in enumerate(MIGRATIONS[:SCHEMA], start=1):
         db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
     db.execute("BEGIN")
     for rows in _batches(letters, datetime.now(UTC), seed):

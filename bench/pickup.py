@@ -19,31 +19,25 @@ poll interval (polling).
 from __future__ import annotations
 
 import argparse
-import random
 import tempfile
-import time
 from pathlib import Path
 
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.sandbox import sandbox_settings
 from tests.fixtures.waiting import wait_until
 
-from bench.harness import Daemon, Flow, Setup, filed, first_moves, machine, median, percentile
+from bench.harness import (
+    Daemon,
+    Flow,
+    Setup,
+    filed,
+    machine,
+    median,
+    percentile,
+    pickup_latencies,
+    write_letters,
+)
 from imprimfip.sandbox.server import running_sandbox
-
-MAX_GAP_S = 0.5
-
-
-def write_letters(inbox: Path, letters: dict[str, bytes], seed: int) -> dict[str, float]:
-    """Write each letter under its final name; returns when each file was closed."""
-    chance = random.Random(seed)
-    closed = {}
-    for name, data in letters.items():
-        with (inbox / name).open("wb") as file:
-            file.write(data)
-        closed[name] = time.time()
-        time.sleep(chance.uniform(0, MAX_GAP_S))
-    return closed
 
 
 def one_run(
@@ -60,11 +54,7 @@ def one_run(
         daemon.wait_started()
         closed = write_letters(root / "spool" / flow.name / "inbox", letters, seed)
         wait_until(lambda: filed(root) >= len(letters), timeout=120)
-    started, claimed = first_moves(root, "submitting"), first_moves(root, "claimed")
-    return (
-        [started[name] - at for name, at in closed.items()],
-        [claimed[name] - at for name, at in closed.items()],
-    )
+    return pickup_latencies(root, closed)
 
 
 def main() -> int:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import scale
+
 # Each benchmark runs the daemon in a child process.
 pytestmark = pytest.mark.slow
 
@@ -39,9 +41,9 @@ SCRIPTS = {
         ["--pages", "20", "--runs", "1", "--pictures", "2"],
         ["pages=20", "worker_peak_rss=", "pictures=", "bare_render="],
     ),
-    "history": (
-        ["--letters", "300", "--deposits", "1", "--repeats", "1"],
-        ["letters=300", "deposit_reloading_s=", "peak_rss_mb="],
+    "scale": (
+        ["--letters", "300", "--deposits", "1", "--requests", "2", "--pickups", "3"],
+        ["letters=300", "targets met ", *(f"; {row[1]}=" for row in scale.ROWS)],
     ),
 }
 
