@@ -47,9 +47,9 @@ def _iso(column: str) -> str:
     )
 
 
-def _exact(column: str) -> str:
-    """SQL: whether `_iso(column)` is what Python makes of the column."""
-    return f"({column} IS NULL OR {column} = '' OR {_iso(column)} IS NOT NULL)"
+def _exact(raw: str, converted: str) -> str:
+    """SQL: whether `converted` (`_iso(raw)`) is what Python makes of `raw`."""
+    return f"({raw} IS NULL OR {raw} = '' OR {converted} IS NOT NULL)"
 
 
 def _text(value: str) -> str:
@@ -159,23 +159,27 @@ def _statement(timing: Timing) -> str:
         WHEN s.attention = {_text(Attention.NOT_FOLLOWED)} THEN CASE s.sending_type {horizons} END
         WHEN {received} THEN {_text(reports_fr.RECEIVED_MESSAGE)} ELSE s.message END"""
     urgencies = " ".join(f"WHEN {_text(kind)} THEN {urgency(kind)}" for kind in Attention)
+    # Materialized steps: each expression is evaluated once per line, not once per use.
     return f"""
     INSERT INTO catch_up_lines
     WITH {_SHOWN},
-    attended AS (SELECT s.*, {attention} AS attention FROM shown s),
-    worded AS (
+    attended AS MATERIALIZED (
+        SELECT s.*, {attention} AS attention, {date} AS date_raw FROM shown s
+    ),
+    worded AS MATERIALIZED (
         SELECT s.*, {status} AS shown_status, {message} AS shown_message,
-            {_iso("s.deposited_raw")} AS deposited, {_iso(date)} AS date,
-            {_exact("s.deposited_raw")} AND {_exact(date)} AND {_exact("s.created_at")}
-                AS exact
+            {_iso("s.deposited_raw")} AS deposited, {_iso("s.date_raw")} AS date,
+            {_iso("s.created_at")} AS created
         FROM attended s
     )
     SELECT (id << {stored_lines.LINE_BITS}) | ({stored_lines.LAST_PLACE} - place), id, flow,
         name, internal_ref,
         CASE WHEN reference = '' OR reference = internal_ref THEN '' ELSE reference END,
-        sending_type, coalesce(deposited, date, {_iso("created_at")}), deposited, shown_status,
-        date, shown_message, attention, CASE attention {urgencies} END,
-        tracked AND next_poll_at IS NOT NULL, exact AND shown_message IS NOT NULL
+        sending_type, coalesce(deposited, date, created), deposited, shown_status, date,
+        shown_message, attention, CASE attention {urgencies} END,
+        tracked AND next_poll_at IS NOT NULL,
+        {_exact("deposited_raw", "deposited")} AND {_exact("date_raw", "date")}
+            AND created IS NOT NULL AND shown_message IS NOT NULL
     FROM worded
     """
 
