@@ -24,7 +24,7 @@ from imprimfip.ledger.history import WHOLE_FILE, History, Outcome, Status
 from imprimfip.tracking import finality as f
 from imprimfip.tracking import keeper
 from imprimfip.tracking.catch_up import Filled, Filler, _store
-from imprimfip.tracking.keeper import Keeper, Progress, refresh, writer
+from imprimfip.tracking.keeper import Keeper, Progress, bring_up_to_date, refresh, writer
 from imprimfip.tracking.schedule import Timing
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -176,14 +176,32 @@ def test_progress_says_letters_done_left_rate_and_time_left():
     assert Progress(total=1000, done=0, seconds=0.0).said()["eta_s"] == -1
 
 
-@pytest.mark.timeout(60)
-def test_the_keeper_says_how_far_it_is_and_how_long_it_took(tmp_path, monkeypatch):
-    path = tmp_path / "ledger.sqlite3"
+def refused_letters(folder: Path, count: int) -> Path:
+    path = folder / "ledger.sqlite3"
     ledger = Ledger(path)
-    for n in range(keeper.BATCH + 100):
+    for n in range(count):
         ledger.add("courrier", f"{n}.pdf", LetterState.CLAIMED)
         ledger.move(n + 1, LetterState.REJECTED, reason="Illisible.")
     ledger.close()
+    return path
+
+
+def test_imprimfip_status_brings_a_whole_backlog_up_to_date_at_once(tmp_path, monkeypatch):
+    path = refused_letters(tmp_path, keeper.BATCH + 100)
+    monkeypatch.setattr(keeper, "CATCH_UP_LETTERS", 200)
+    ledger = Ledger(path)
+    try:
+        bring_up_to_date(ledger, Timing())
+        db = ledger.connection
+        assert db.execute("SELECT count(*) FROM letter_lines").fetchone()[0] == 600
+        assert db.execute("SELECT count(*) FROM changed_letters").fetchone()[0] == 0
+    finally:
+        ledger.close()
+
+
+@pytest.mark.timeout(60)
+def test_the_keeper_says_how_far_it_is_and_how_long_it_took(tmp_path, monkeypatch):
+    path = refused_letters(tmp_path, keeper.BATCH + 100)
     monkeypatch.setattr(keeper, "CATCH_UP_LETTERS", 200)
     monkeypatch.setattr(keeper, "PROGRESS_EVERY_S", 0.0)
 

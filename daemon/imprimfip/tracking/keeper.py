@@ -37,7 +37,7 @@ SCAN_S = 2.0
 PROGRESS_EVERY_S = 5.0
 # Letters whose lines one catch-up step fills: its write transaction stays well under the
 # event loop's stall threshold (README, "Performance and reliability").
-CATCH_UP_LETTERS = 2_500
+CATCH_UP_LETTERS = 1_500
 CACHE_KIB = 32 * 1024
 
 Months = frozenset[tuple[str, str]]
@@ -77,6 +77,17 @@ def refresh(ledger: Ledger, timing: Timing, limit: int = BATCH) -> Refreshed:
     with ledger.transaction() as write:
         stored_lines.store(write, updates, marks)
     return Refreshed(len(marks), frozenset(m for update in updates for m in update.months))
+
+
+def bring_up_to_date(ledger: Ledger, timing: Timing) -> None:
+    """Every letter's lines up to date now (`imprimfip status`, whether the daemon runs or
+    not): a backlog in ranges (`catch_up`), then the letters left one by one."""
+    if stored_lines.waiting(ledger.connection) > BATCH:
+        filler, high = Filler(timing), sys.maxsize
+        while high is not None:
+            _, high = filler.fill_below(ledger, high, CATCH_UP_LETTERS)
+    while refresh(ledger, timing).letters == BATCH:
+        pass
 
 
 def _lines_ledger(path: Path) -> Ledger:
