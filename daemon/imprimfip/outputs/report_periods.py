@@ -20,6 +20,7 @@ from typing import Protocol
 
 from imprimfip.outputs.report_csv import FILE_NAME
 
+# The current reports are written at most this often (from one writing's start to the next).
 MIN_INTERVAL_S = 0.5
 # Rest as long as the writing took (in a worker thread: the loop is not held meanwhile).
 REST_FACTOR = 1.0
@@ -131,7 +132,6 @@ class Reports:
             if day != now.astimezone().date():
                 due, day = set(self.flows), now.astimezone().date()
             changed.clear()
-            self._current_done.clear()
             marks = await self._marks()
             due |= current_due(marks, seen, now, self.days)
             seen = marks
@@ -139,12 +139,17 @@ class Reports:
             for flow in sorted(due):
                 if await self.source.write(flow, current(now, self.days)):
                     due.discard(flow)
-            await asyncio.sleep(max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started)))
+            # The next writing waits out the rest after this one, but a change that comes
+            # after the rest is written at once, not a rest later.
+            took = time.monotonic() - started
+            next_at = started + max(MIN_INTERVAL_S, (1 + REST_FACTOR) * took)
             if not changed.is_set():
                 # Nothing new waits (a file that cannot be written now holds nothing up).
                 self._current_done.set()
             if not due:
                 await _wait(changed)
+            self._current_done.clear()
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     async def _months(self) -> None:
         changed = self._changes[1]
