@@ -128,8 +128,8 @@ class Progress:
 
 
 class Keeper:
-    """Runs `refresh` in the `writer` thread until cancelled; `on_change` gets the report
-    months touched."""
+    """Runs `refresh` in the `writer` thread until cancelled, after the catch-up of a
+    backlog (an upgrade); `on_change` gets the report months touched."""
 
     def __init__(
         self, workers: Workers[Ledger], timing: Timing, on_change: Callable[[Months], None]
