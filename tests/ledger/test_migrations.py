@@ -13,8 +13,9 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
-from imprimfip.ledger import Ledger, LetterState, reads
+from imprimfip.ledger import Ledger, LetterState, reads, schema
 from imprimfip.ledger.history import History
 from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.schema import MIGRATIONS
@@ -138,3 +139,13 @@ def test_a_version_2_ledger_migrated_through_every_version_counts_and_shows_its_
         assert in_flight.name in {row[0] for row in db.execute("SELECT file FROM letter_lines")}
     finally:
         ledger.close()
+
+
+def test_a_long_migration_says_it_is_still_at_work(old_ledger, monkeypatch):
+    monkeypatch.setattr(schema, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(schema, "_STEPS", 100)
+    with capture_logs() as logs:
+        Ledger(old_ledger).close()
+    said = [log for log in logs if log["event"] == "ledger_migrating" and "seconds" in log]
+    assert {log["to_version"] for log in said} >= {3, 5}
+    assert all(log["seconds"] >= 0 for log in said)

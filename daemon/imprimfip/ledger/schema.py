@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 
 import structlog
 
@@ -107,6 +108,27 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# How often a long migration says it is still at work.
+PROGRESS_EVERY_S = 5.0
+# SQLite virtual machine steps between two looks at the clock.
+_STEPS = 1_000_000
+
+
+def _still_migrating(number: int, started: float) -> Callable[[], int]:
+    """A progress handler that logs, every `PROGRESS_EVERY_S`, that migration `number` is
+    still at work and for how long (it cannot know how much is left)."""
+    said = [started]
+
+    def tick() -> int:
+        now = time.monotonic()
+        if now - said[0] >= PROGRESS_EVERY_S:
+            said[0] = now
+            log.info("ledger_migrating", to_version=number, seconds=round(now - started, 1))
+        return 0
+
+    return tick
+
+
 def migrate(db: sqlite3.Connection) -> int:
     """Bring `db` to the latest schema; return the version it is at."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -118,9 +140,14 @@ def migrate(db: sqlite3.Connection) -> int:
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         started = time.monotonic()
         if version:
-            # An upgrade may touch every row of a large ledger: say so before and after.
+            # An upgrade may touch every row of a large ledger: say so before, while it
+            # lasts, and after.
             log.info("ledger_migrating", to_version=number)
-        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            db.set_progress_handler(_still_migrating(number, started), _STEPS)
+        try:
+            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        finally:
+            db.set_progress_handler(None, 0)
         if version:
             log.info(
                 "ledger_migrated", version=number, seconds=round(time.monotonic() - started, 2)
