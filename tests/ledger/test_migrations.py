@@ -149,3 +149,21 @@ def test_a_long_migration_says_it_is_still_at_work(old_ledger, monkeypatch):
     said = [log for log in logs if log["event"] == "ledger_migrating" and "seconds" in log]
     assert {log["to_version"] for log in said} >= {3, 5}
     assert all(log["seconds"] >= 0 for log in said)
+
+
+def test_renaming_every_state_says_the_rows_done_of_all_to_do(old_ledger, monkeypatch):
+    monkeypatch.setattr(schema, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(schema, "RANGE_IDS", 4)
+    with closing(sqlite3.connect(old_ledger)) as db:
+        letters, moves = (
+            db.execute(f"SELECT max(id) - min(id) + 1 FROM {name}").fetchone()[0]
+            for name in ("letters", "transitions")
+        )
+    with capture_logs() as logs:
+        Ledger(old_ledger).close()
+    said = [log for log in logs if log["event"] == "ledger_migrating" and "done" in log]
+    assert {log["to_version"] for log in said} == {3}
+    assert [log["total"] for log in said] == [letters + 2 * moves] * len(said)
+    done = [log["done"] for log in said]
+    assert done == sorted(done) and done[0] == 4 and done[-1] == letters + 2 * moves
+    assert said[-1]["percent"] == 100.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
+from itertools import groupby
 
 import structlog
 
@@ -12,6 +13,24 @@ from imprimfip.errors import LedgerTooNew
 from imprimfip.ledger import lines
 
 log = structlog.get_logger(__name__)
+
+
+class EveryRow(str):
+    """A migration that rewrites rows of large tables, each statement `(table, sql)` with
+    `{ids}` where it bounds the ids of the rows it rewrites.
+
+    As a script (its text) it runs each statement over the whole table; `migrate` runs
+    them a range of ids at a time instead, in the same one transaction, and says how far
+    it is: a rename of every letter's state takes a while at a million letters.
+    """
+
+    statements: tuple[tuple[str, str], ...]
+
+    def __new__(cls, *statements: tuple[str, str]) -> EveryRow:
+        made = super().__new__(cls, "".join(f"{sql.format(ids='1')};\n" for _, sql in statements))
+        made.statements = statements
+        return made
+
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -89,11 +108,17 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: the state of a letter IMPRIM'FIP accepted was called `done`, a word that also names
     # the folder it is filed in; it is `deposited` now, in letters and in their transitions.
     # Literal values, not LetterState: a migration states what the ledger held at the time.
-    """
-    UPDATE letters SET state = 'deposited' WHERE state = 'done';
-    UPDATE transitions SET from_state = 'deposited' WHERE from_state = 'done';
-    UPDATE transitions SET to_state = 'deposited' WHERE to_state = 'done';
-    """,
+    EveryRow(
+        ("letters", "UPDATE letters SET state = 'deposited' WHERE state = 'done' AND {ids}"),
+        (
+            "transitions",
+            "UPDATE transitions SET from_state = 'deposited' WHERE from_state = 'done' AND {ids}",
+        ),
+        (
+            "transitions",
+            "UPDATE transitions SET to_state = 'deposited' WHERE to_state = 'done' AND {ids}",
+        ),
+    ),
     # 4: the internalRefs an uncertain deposit was found not to have, so that a search cut
     # short (a stop, an outage) goes on where it stopped instead of asking again.
     """
@@ -112,6 +137,8 @@ MIGRATIONS: tuple[str, ...] = (
 PROGRESS_EVERY_S = 5.0
 # SQLite virtual machine steps between two looks at the clock.
 _STEPS = 1_000_000
+# Rows an `EveryRow` statement rewrites at a time (a fraction of a second each).
+RANGE_IDS = 50_000
 
 
 def _still_migrating(number: int, started: float) -> Callable[[], int]:
@@ -143,13 +170,53 @@ def migrate(db: sqlite3.Connection) -> int:
             # An upgrade may touch every row of a large ledger: say so before, while it
             # lasts, and after.
             log.info("ledger_migrating", to_version=number)
-            db.set_progress_handler(_still_migrating(number, started), _STEPS)
-        try:
-            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-        finally:
-            db.set_progress_handler(None, 0)
+        if version and isinstance(script, EveryRow):
+            _rewrite(db, number, script, started)
+        else:
+            if version:
+                db.set_progress_handler(_still_migrating(number, started), _STEPS)
+            try:
+                db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            finally:
+                db.set_progress_handler(None, 0)
         if version:
             log.info(
                 "ledger_migrated", version=number, seconds=round(time.monotonic() - started, 2)
             )
     return len(MIGRATIONS)
+
+
+def _rewrite(db: sqlite3.Connection, number: int, migration: EveryRow, started: float) -> None:
+    """Run `migration` a range of ids at a time, each table's statements together on the
+    same rows, in one transaction; log the rows done every `PROGRESS_EVERY_S`."""
+    db.execute("BEGIN")
+    try:
+        spans = []
+        for table, statements in groupby(migration.statements, key=lambda each: each[0]):
+            low, high = db.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
+            if low is not None:
+                spans.append((low, high, [sql for _, sql in statements]))
+        total = sum((high - low + 1) * len(statements) for low, high, statements in spans)
+        done, said = 0, started
+        for low, high, statements in spans:
+            for first in range(low, high + 1, RANGE_IDS):
+                last = min(first + RANGE_IDS - 1, high)
+                for sql in statements:
+                    db.execute(sql.format(ids="id BETWEEN ? AND ?"), (first, last))
+                done += (last - first + 1) * len(statements)
+                if time.monotonic() - said >= PROGRESS_EVERY_S:
+                    said = time.monotonic()
+                    log.info(
+                        "ledger_migrating",
+                        to_version=number,
+                        done=done,
+                        total=total,
+                        percent=round(100 * done / total, 1),
+                        seconds=round(said - started, 1),
+                    )
+        db.execute(f"PRAGMA user_version = {number}")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
