@@ -80,12 +80,15 @@ _TEMP = (
 
 # Each letter's latest status for its file (reference '') and for each document, the
 # documents in the order they were first seen, as `History.facts` and `lines_of` take them.
+# The statuses are read in the order of their index (letters `:low` to `:high`): grouped as
+# they come, without a sort.
 _SHOWN = f"""
 latest AS MATERIALIZED (
     SELECT g.letter_id, g.reference, g.first_id, h.status, h.status_date, h.message
     FROM (
         SELECT s.letter_id, s.reference, max(s.id) AS last_id, min(s.id) AS first_id
-        FROM catch_up_letters c CROSS JOIN status_history s ON s.letter_id = c.id
+        FROM status_history s WHERE s.letter_id BETWEEN :low AND :high
+            AND s.letter_id IN (SELECT id FROM catch_up_letters)
         GROUP BY s.letter_id, s.reference
     ) g JOIN status_history h ON h.id = g.last_id
 ),
@@ -108,15 +111,19 @@ letter AS MATERIALIZED (
     LEFT JOIN latest f ON f.letter_id = l.id AND f.reference = ''
     WHERE l.state IN {_among(SHOWN)}
 ),
+-- One line for each document of a deposited letter, else one for the letter itself.
 shown AS (
-    SELECT l.*, d.place, d.reference, d.status, d.status_date, d.message
-    FROM letter l JOIN documents d ON d.letter_id = l.id WHERE l.state = '{LetterState.DEPOSITED}'
-    UNION ALL
-    SELECT l.*, 0, '', coalesce(l.file_status, ''), l.file_date, coalesce(l.file_message, '')
-    FROM letter l WHERE l.state = '{LetterState.DEPOSITED}'
-        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.letter_id = l.id)
-    UNION ALL
-    SELECT l.*, 0, '', '', NULL, '' FROM letter l WHERE l.state != '{LetterState.DEPOSITED}'
+    SELECT l.*, coalesce(d.place, 0) AS place, coalesce(d.reference, '') AS reference,
+        CASE WHEN d.letter_id IS NOT NULL THEN d.status
+            WHEN l.state = '{LetterState.DEPOSITED}' THEN coalesce(l.file_status, '')
+            ELSE '' END AS status,
+        CASE WHEN d.letter_id IS NOT NULL THEN d.status_date
+            WHEN l.state = '{LetterState.DEPOSITED}' THEN l.file_date END AS status_date,
+        CASE WHEN d.letter_id IS NOT NULL THEN d.message
+            WHEN l.state = '{LetterState.DEPOSITED}' THEN coalesce(l.file_message, '')
+            ELSE '' END AS message
+    FROM letter l
+    LEFT JOIN documents d ON d.letter_id = l.id AND l.state = '{LetterState.DEPOSITED}'
 )
 """
 
@@ -239,7 +246,7 @@ class Filler:
             f"WHERE c.letter_id BETWEEN ? AND ? AND {_no_lines('c.letter_id')}",
             (low, high),
         )
-        db.execute(self._insert)
+        db.execute(self._insert, {"low": low, "high": high})
         db.execute(
             "DELETE FROM catch_up_letters WHERE id IN "
             "(SELECT letter_id FROM catch_up_lines WHERE NOT exact)"
