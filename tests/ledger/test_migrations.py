@@ -8,13 +8,15 @@ transitions, poll schedules, status history and an alert.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from imprimfip.ledger import Ledger, LetterState, reads
+from imprimfip.ledger import Ledger, LetterState, reads, schema
 from imprimfip.ledger.history import History
 from imprimfip.ledger.probes import AbsentRefs
 from imprimfip.ledger.schema import MIGRATIONS
@@ -138,3 +140,40 @@ def test_a_version_2_ledger_migrated_through_every_version_counts_and_shows_its_
         assert in_flight.name in {row[0] for row in db.execute("SELECT file FROM letter_lines")}
     finally:
         ledger.close()
+
+
+def _migrating(caplog: pytest.LogCaptureFixture, field: str) -> list[dict[str, Any]]:
+    """The `ledger_migrating` lines that carry `field`, as the daemon renders their fields."""
+    return [
+        vars(record)
+        for record in caplog.records
+        if record.getMessage() == "ledger_migrating" and hasattr(record, field)
+    ]
+
+
+def test_a_long_migration_says_it_is_still_at_work(old_ledger, monkeypatch, caplog):
+    monkeypatch.setattr(schema, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(schema, "_STEPS", 100)
+    with caplog.at_level(logging.INFO, logger=schema.__name__):
+        Ledger(old_ledger).close()
+    said = _migrating(caplog, "seconds")
+    assert {log["to_version"] for log in said} >= {3, 5}
+    assert all(log["seconds"] >= 0 for log in said)
+
+
+def test_renaming_every_state_says_the_rows_done_of_all_to_do(old_ledger, monkeypatch, caplog):
+    monkeypatch.setattr(schema, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(schema, "RANGE_IDS", 4)
+    with closing(sqlite3.connect(old_ledger)) as db:
+        letters, moves = (
+            db.execute(f"SELECT max(id) - min(id) + 1 FROM {name}").fetchone()[0]
+            for name in ("letters", "transitions")
+        )
+    with caplog.at_level(logging.INFO, logger=schema.__name__):
+        Ledger(old_ledger).close()
+    said = _migrating(caplog, "done")
+    assert {log["to_version"] for log in said} == {3}
+    assert [log["total"] for log in said] == [letters + 2 * moves] * len(said)
+    done = [log["done"] for log in said]
+    assert done == sorted(done) and done[0] == 4 and done[-1] == letters + 2 * moves
+    assert said[-1]["percent"] == 100.0

@@ -148,3 +148,45 @@ async def test_a_months_file_writes_a_cell_that_looks_like_a_formula_as_text(tmp
         ledger.close()
     written = (tmp_path / "suivi-des-envois-2026-01.csv").read_bytes()
     assert names_in(written) == ["'=HYPERLINK(1).pdf"]
+
+
+class HeldSource:
+    """Report files written in memory; the current one's writing waits for `release`."""
+
+    def __init__(self) -> None:
+        self.months = {("courrier", "2026-01"): 1, ("courrier", "2026-02"): 1}
+        self.written_files: list[str] = []
+        self.release = asyncio.Event()
+
+    async def marks(self) -> dict[tuple[str, str], int]:
+        return dict(self.months)
+
+    async def write(self, flow: str, period) -> bool:
+        if period.name == CURRENT:
+            await self.release.wait()
+        self.written_files.append(period.name)
+        return True
+
+    async def written(self, marks) -> None:
+        for key in marks:
+            self.months.pop(key, None)
+
+
+async def test_the_months_files_wait_while_the_current_report_is_being_written():
+    source = HeldSource()
+    reports = Reports(["courrier"], source, 31, lambda: NOW)
+    task = asyncio.create_task(reports.run())
+    try:
+        # Long enough for a months' loop that did not wait to write both files.
+        await asyncio.sleep(0.3)
+        assert source.written_files == []
+        source.release.set()
+
+        async def all_written() -> bool:
+            return len(source.written_files) == 3
+
+        await async_wait_until(all_written)
+        assert source.written_files[0] == CURRENT
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

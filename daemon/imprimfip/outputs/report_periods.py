@@ -20,7 +20,8 @@ from typing import Protocol
 
 from imprimfip.outputs.report_csv import FILE_NAME
 
-MIN_INTERVAL_S = 1.0
+# The current reports are written at most this often (from one writing's start to the next).
+MIN_INTERVAL_S = 0.5
 # Rest as long as the writing took (in a worker thread: the loop is not held meanwhile).
 REST_FACTOR = 1.0
 DAY_CHECK_S = 60.0
@@ -91,9 +92,10 @@ class Reports:
     """Keeps every flow's reports up to date; `wake()` when lines changed.
 
     Two loops: the current reports (what staff open) are rewritten within a second or two
-    of a change; the months' files are written one at a time beside them, so a backlog of
-    months (after an upgrade) never delays the current ones. Each rests at least as long
-    as its writing took: the reports never take more than half of the machine.
+    of a change; the months' files are written one at a time beside them, each only while
+    the current ones are up to date, so a backlog of months (after an upgrade) never
+    delays the current ones. Each rests at least as long as its writing took: the reports
+    never take more than half of the machine.
     """
 
     flows: Iterable[str]
@@ -106,6 +108,8 @@ class Reports:
     _changes: tuple[asyncio.Event, asyncio.Event] = field(
         default_factory=lambda: (asyncio.Event(), asyncio.Event())
     )
+    # Set while every current report is written and no change waits for them.
+    _current_done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def wake(self) -> None:
         for changed in self._changes:
@@ -135,9 +139,17 @@ class Reports:
             for flow in sorted(due):
                 if await self.source.write(flow, current(now, self.days)):
                     due.discard(flow)
-            await asyncio.sleep(max(MIN_INTERVAL_S, REST_FACTOR * (time.monotonic() - started)))
+            # The next writing waits out the rest after this one, but a change that comes
+            # after the rest is written at once, not a rest later.
+            took = time.monotonic() - started
+            next_at = started + max(MIN_INTERVAL_S, (1 + REST_FACTOR) * took)
+            if not changed.is_set():
+                # Nothing new waits (a file that cannot be written now holds nothing up).
+                self._current_done.set()
             if not due:
                 await _wait(changed)
+            self._current_done.clear()
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     async def _months(self) -> None:
         changed = self._changes[1]
@@ -148,6 +160,7 @@ class Reports:
             marks = await self._marks()
             failed = False
             for flow, key in closed_months(marks, self.clock()):
+                await self._current_done.wait()
                 started = time.monotonic()
                 if await self.source.write(flow, month(key)):
                     await self.source.written({(flow, key): marks[(flow, key)]})

@@ -25,7 +25,7 @@ from imprimfip.ledger import Ledger, reads
 from imprimfip.ledger.store import iso
 from imprimfip.letter_lines import Line
 from imprimfip.service.config_file import DEFAULT_CONFIG, report_config_error
-from imprimfip.tracking.refresh import BATCH, refresh
+from imprimfip.tracking.refresh import bring_up_to_date
 from imprimfip.tracking.schedule import Timing
 from imprimfip.tracking.stored import line_of
 
@@ -124,8 +124,7 @@ def _up_to_date(path: Path, tracking: TrackingConfig) -> None:
     ledger = Ledger(path)
     timing = Timing.from_config(tracking)
     try:
-        while refresh(ledger, timing).letters == BATCH:
-            pass
+        bring_up_to_date(ledger, timing)
     finally:
         ledger.close()
 

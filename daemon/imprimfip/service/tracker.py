@@ -48,9 +48,11 @@ class Tracker:
         timing = Timing.from_config(config.tracking)
         path = config.ledger.path
         self._writer = writer(path)
+        # The reports read with two threads: the current file, which staff open, never waits
+        # behind a month's file (all of them are written once after an upgrade).
         self._readers = [
             Reader(path, threads=2),
-            Reader(path, threads=1, timeout_s=REPORT_READ_TIMEOUT_S),
+            Reader(path, threads=2, timeout_s=REPORT_READ_TIMEOUT_S),
         ]
         roots = {f.name: f.root for f in config.flows}
         self.keeper = Keeper(self._writer, timing, lambda _months: self.reports.wake())

@@ -3,23 +3,25 @@ letters the ledger noted as changed, computes their lines (`letters.lines_of`, t
 words as ever) and stores those that differ, with the report months they touch.
 
 Synchronous, on the caller's connection: the daemon runs it in the keeper's thread
-(`tracking.keeper`), `imprimfip status` before it reads the lines.
+(`tracking.keeper`), `imprimfip status` before it reads the lines (`bring_up_to_date`,
+which takes a large backlog in ranges through `catch_up` first).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
-from imprimfip.ledger import Ledger, LetterState
+from imprimfip.ledger import Ledger
 from imprimfip.ledger import lines as stored_lines
 from imprimfip.ledger.history import History
+from imprimfip.tracking import catch_up
+from imprimfip.tracking.catch_up import SHOWN, Filler
 from imprimfip.tracking.letters import lines_of
 from imprimfip.tracking.schedule import Timing
 from imprimfip.tracking.stored import Row, month_of, row_of
 
 BATCH = 500
-# Lines of the letters in these states are shown; a letter leaving them (void) loses them.
-SHOWN = frozenset({LetterState.DEPOSITED, LetterState.UNCERTAIN, LetterState.REJECTED})
 
 Months = frozenset[tuple[str, str]]
 
@@ -58,3 +60,14 @@ def refresh(ledger: Ledger, timing: Timing, limit: int = BATCH) -> Refreshed:
     with ledger.transaction() as write:
         stored_lines.store(write, updates, marks)
     return Refreshed(len(marks), frozenset(m for update in updates for m in update.months))
+
+
+def bring_up_to_date(ledger: Ledger, timing: Timing) -> None:
+    """Every letter's lines up to date now (`imprimfip status`, whether the daemon runs or
+    not): a backlog in ranges (`catch_up`), then the letters left one by one."""
+    if stored_lines.waiting(ledger.connection) > BATCH:
+        filler, high = Filler(timing), sys.maxsize
+        while high is not None:
+            _, high = filler.fill_below(ledger, high, catch_up.CATCH_UP_LETTERS)
+    while refresh(ledger, timing).letters == BATCH:
+        pass
