@@ -55,3 +55,13 @@ async def test_a_loop_held_by_a_wait_shows_little_time_computed():
     stall = await held(time.sleep)  # as an fsync on a busy disk would hold it
     assert stall["ms"] >= 100
     assert stall["cpu_ms"] < HELD_S * 1000 / 2
+
+
+def wait_for_the_disk(seconds: float) -> None:
+    """A named place on the loop that blocks, as a synchronous write would."""
+    time.sleep(seconds)
+
+
+async def test_a_stall_says_where_the_loop_was_held():
+    stall = await held(wait_for_the_disk)
+    assert stall["where"].startswith(f"{__name__}:wait_for_the_disk:")
