@@ -42,9 +42,11 @@ import math
 import sqlite3
 import tempfile
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.fixtures.pdfs import make_letter
 from tests.fixtures.sandbox import Sandbox, sandbox_settings
@@ -141,6 +143,7 @@ def run(trial: Trial, time_scale: float, root: Path) -> dict[str, float]:
         )
     calls = api_calls(root / "daemon.log")
     stalls = logged(root / "daemon.log", "event_loop_stall")
+    print(stall_places(stalls))
     span = received[-1] - received[0]
     # The budget's window starts empty and the last minute is partial: the steady rate is
     # that of the whole minutes from the first deposit (the span alone, for a short run).
@@ -164,11 +167,29 @@ def run(trial: Trial, time_scale: float, root: Path) -> dict[str, float]:
         # Status calls in the minute after the last deposit; NaN when no poll was due.
         "polls_alone_per_min": sum(minute_counts(alone, received[-1], 1)) if due else math.nan,
         "stalls": len(stalls),
-        # Stalls in which the loop computed for at least half the time it was late: the
-        # daemon's own work; the others are waits (fsync, a machine too busy to run it).
-        "computing_stalls": sum(1 for stall in stalls if stall["cpu_ms"] >= stall["ms"] / 2),
+        "computing_stalls": sum(1 for stall in stalls if computing(stall)),
         "longest_stall_ms": max((stall["ms"] for stall in stalls), default=0),
     }
+
+
+def computing(stall: dict[str, Any]) -> bool:
+    """The loop computed for at least half the time it was late: the daemon's own work; the
+    other stalls are waits (fsync, a machine too busy to run it)."""
+    return bool(stall["cpu_ms"] >= stall["ms"] / 2)
+
+
+def stall_places(stalls: list[dict[str, Any]]) -> str:
+    """The stalls grouped by where the loop was held, most first: how many, their total
+    milliseconds, how many were the loop computing."""
+    places: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for stall in stalls:
+        places[stall.get("where", "not sampled")].append(stall)
+    ranked = sorted(places.items(), key=lambda place: -len(place[1]))
+    return "stalls by where the loop was (count, total ms, computing):\n" + "\n".join(
+        f"  {len(held):4d} {sum(s['ms'] for s in held):7d} "
+        f"{sum(1 for s in held if computing(s)):4d}  {place}"
+        for place, held in ranked
+    )
 
 
 def report(run: int, trial: Trial, f: dict[str, float]) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from structlog.testing import capture_logs
 
 from imprimfip.metrics import REGISTRY
-from imprimfip.service.stalls import TICK_S, watch_stalls
+from imprimfip.service.stalls import TICK_S, watch_stalls, where
 from tests.fixtures.waiting import async_wait_until
 
 HELD_S = 0.4
@@ -55,3 +57,31 @@ async def test_a_loop_held_by_a_wait_shows_little_time_computed():
     stall = await held(time.sleep)  # as an fsync on a busy disk would hold it
     assert stall["ms"] >= 100
     assert stall["cpu_ms"] < HELD_S * 1000 / 2
+
+
+def wait_for_the_disk(seconds: float) -> None:
+    """A named place on the loop that blocks, as a synchronous write would."""
+    time.sleep(seconds)
+
+
+async def test_a_stall_says_where_the_loop_was_held():
+    stall = await held(wait_for_the_disk)
+    assert stall["where"].startswith(f"{__name__}:wait_for_the_disk:")
+
+
+def innermost() -> FrameType:
+    return sys._getframe()
+
+
+def between(inner: Callable[[], FrameType]) -> FrameType:
+    return inner()
+
+
+def test_where_names_the_innermost_frame_then_only_the_package_frames_around_it():
+    ours: dict[str, Any] = {"__name__": "imprimfip.example", "between": between}
+    exec("def outer(inner):\n    return between(inner)\n", ours)
+    frame = ours["outer"](innermost)
+    assert where(frame).split(" < ") == [
+        f"{__name__}:innermost:{innermost.__code__.co_firstlineno + 1}",
+        "imprimfip.example:outer:2",
+    ]
