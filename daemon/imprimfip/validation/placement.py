@@ -12,7 +12,8 @@ PDFium prints them.
   default the outer 5 mm of every page, where the print centre prints its own marks).
 
 Pages that only have reserved zones to check are drawn only when something on them reaches
-a zone, so a long file costs little more than PDFium reading it.
+a zone, so a long file costs little more than PDFium reading it. On a letter's first page,
+only the envelope window is drawn unless something there may reach a zone too.
 """
 
 from __future__ import annotations
