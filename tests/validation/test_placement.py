@@ -3,15 +3,21 @@ else, the address keeps clear of the window's edges, reserved zones stay blank."
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
 import pytest
+from pypdf import PdfReader
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from imprimfip.config.rules import ReservedZones, ValidationRules, Zone
+from imprimfip.validation import ink
 from imprimfip.validation.check import check_pdf
+from imprimfip.validation.geometry import page_frame
+from imprimfip.validation.placement import CHECK_PX_PER_MM
+from imprimfip.validation.raster import Pages
 from tests.fixtures.annotated import HIDDEN, PRINT, make_stamped
 from tests.fixtures.pdfs import join, make_letter, make_rotated_letter
 
@@ -200,3 +206,32 @@ def test_each_check_can_be_turned_off():
     report = check_pdf(make_letter(extra=both), rules)
     assert [(f.code, f.severity) for f in report.findings] == [("reserved_zone_ink", "warning")]
     assert report.ok
+
+
+def straddling(canvas: Canvas) -> None:
+    """Grey and black shapes across each edge of the window, and a curve through it."""
+    canvas.setFillGray(0.6)
+    canvas.rect(85 * mm, PAGE_HEIGHT - 70 * mm, 12 * mm, 30 * mm, fill=1)
+    canvas.setFillGray(0)
+    canvas.rect(185 * mm, PAGE_HEIGHT - 48 * mm, 20 * mm, 4.3 * mm, fill=1)
+    canvas.setLineWidth(0.3)
+    canvas.bezier(80 * mm, PAGE_HEIGHT - 100 * mm, 120 * mm, PAGE_HEIGHT - 20 * mm,
+                  160 * mm, PAGE_HEIGHT - 120 * mm, 200 * mm, PAGE_HEIGHT - 40 * mm)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "data",
+    [make_letter(extra=straddling), make_rotated_letter(90)],
+    ids=["straddling", "rotated"],
+)
+def test_the_window_alone_is_drawn_with_the_pixels_of_the_whole_page(data):
+    window = ValidationRules().address_zone.box
+    with Pages(data) as pages:
+        frame = page_frame(PdfReader(io.BytesIO(data)).pages[0])
+        whole = pages.picture(0, frame, CHECK_PX_PER_MM)
+        part = pages.picture(0, frame, CHECK_PX_PER_MM, only=window)
+    assert part.image.width * part.image.height < whole.image.width * whole.image.height / 4
+    left, top = part.left_px, part.top_px
+    box = (left, top, left + part.image.width, top + part.image.height)
+    assert part.image.tobytes() == whole.image.crop(box).tobytes()
+    assert [ink.marks(part, window)] == [ink.marks(whole, window)]

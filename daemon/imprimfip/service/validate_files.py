@@ -55,7 +55,9 @@ async def _check_files(
     checks) goes on while the config is loaded here.
     """
     workers = min(2, max(len(paths), 1))
-    slots = asyncio.Semaphore(workers)
+    # A file read ahead for each worker: a worker that answers gets its next file at
+    # once, without waiting for the read.
+    slots = asyncio.Semaphore(2 * workers)
     # The flow's max_seconds is not known yet: each check gets the least of both.
     pool = ValidatorPool(workers=workers, timeout_s=LONGEST_CHECK_S, launched=launched)
     starting = asyncio.ensure_future(pool.start())

@@ -47,12 +47,16 @@ class _Region:
 
     @classmethod
     def of(cls, picture: Picture, box: Box) -> _Region:
-        scale, whole = picture.px_per_mm, picture.image
+        """The part of `picture` under `box`, in pixels of the whole page's picture (of
+        which `picture` may be a part)."""
+        scale, image = picture.px_per_mm, picture.image
+        x, y = picture.left_px, picture.top_px
         left, top, right, bottom = (round(value * scale) for value in box)
-        left, top = max(left, 0), max(top, 0)
-        right, bottom = max(min(right, whole.width), left), max(min(bottom, whole.height), top)
-        image = whole.crop((left, top, right, bottom))
-        return cls(image, left / scale, top / scale, scale)
+        left, top = max(left, x), max(top, y)
+        right = max(min(right, x + image.width), left)
+        bottom = max(min(bottom, y + image.height), top)
+        part = image.crop((left - x, top - y, right - x, bottom - y))
+        return cls(part, left / scale, top / scale, scale)
 
     @property
     def empty(self) -> bool:

@@ -12,7 +12,8 @@ PDFium prints them.
   default the outer 5 mm of every page, where the print centre prints its own marks).
 
 Pages that only have reserved zones to check are drawn only when something on them reaches
-a zone, so a long file costs little more than PDFium reading it.
+a zone, so a long file costs little more than PDFium reading it. On a letter's first page,
+only the envelope window is drawn unless something there may reach a zone too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from imprimfip.config.rules import ValidationRules
 from imprimfip.validation import forms, ink, survey
 from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import page_frame
-from imprimfip.validation.raster import Box, Pages, Picture, TextRun, overlaps, widened
+from imprimfip.validation.raster import (
+    Box,
+    Pages,
+    Picture,
+    TextRun,
+    overlaps,
+    picture_scale,
+    widened,
+)
 from imprimfip.validation.report import Problem
 
 CHECK_PX_PER_MM = 2.0
@@ -141,7 +150,14 @@ def placement_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
                 continue
             page = doc.reader.pages[index]
             frame = page_frame(page)
-            picture = pages.picture(index, frame, CHECK_PX_PER_MM)
+            # On a page drawn for the window, the zones count only where something may
+            # reach them, with a pixel's margin: a pixel of a zone's edge may lie outside
+            # it. Else only the window is drawn, which is quicker.
+            pixel = 1 / picture_scale(frame, CHECK_PX_PER_MM)
+            if window and not pages.reaches(index, frame, [widened(z, pixel) for z in zones]):
+                zones = []
+            only = rules.address_zone.box if window and not zones else None
+            picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=only)
             if window:
                 lines = pages.text_runs(index, frame, rules.address_zone.box)
                 fields = [widened(box, _FIELD_MARGIN_MM) for box in forms.field_boxes(page)]

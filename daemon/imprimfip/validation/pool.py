@@ -200,6 +200,8 @@ class ValidatorPool:
         self._workers: list[_Worker] = []
         self._started = False
         self._closed = False
+        self._rules: tuple[ValidationRules, dict[str, Any]] | None = None
+        """The last rules sent, and their form for the workers."""
 
     async def start(self) -> None:
         if self._started:
@@ -266,8 +268,11 @@ class ValidatorPool:
         picture: PictureWhen,
     ) -> tuple[Inspection, _Worker]:
         timeout_s = min(self.timeout_s, rules.max_seconds)
+        if self._rules is None or self._rules[0] is not rules:
+            # The same rules for file after file (one flow, one `validate` call).
+            self._rules = (rules, asdict(rules))
         job = {
-            "rules": asdict(rules),
+            "rules": self._rules[1],
             "want_address": want_address,
             "picture": picture,
             "memory_mb": min(self.memory_mb, rules.max_memory_mb),

@@ -16,6 +16,7 @@ whose flow draws no page (and `imprimfip validate` waiting for it) does without 
 from __future__ import annotations
 
 import ctypes
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -43,6 +44,8 @@ _HAIR = 1e-3
 MAX_OBJECTS_LOOKED_AT = 100_000
 """Objects of one page (forms included) looked at for their fonts; past that, the page's
 fonts are read by pypdf, whose own bounds decide."""
+_CLIP_MARGIN_PX = 4
+"""Pixels drawn around part of a page, then cut off (see Pages.picture)."""
 _INVISIBLE_MODES = (3, 7)
 """PDFium's FPDF_TEXTRENDERMODE_INVISIBLE and _CLIP (the PDF's own Tr 3 and 7), spelled out
 so that the module loads without PDFium."""
@@ -50,10 +53,14 @@ so that the module loads without PDFium."""
 
 @dataclass(frozen=True)
 class Picture:
-    """A page as printed, in its displayed orientation, `px_per_mm` pixels a millimetre."""
+    """A page as printed, in its displayed orientation, `px_per_mm` pixels a millimetre:
+    the whole page, or the part of it whose top-left pixel is (`left_px`, `top_px`) in the
+    whole page's picture."""
 
     image: Image.Image
     px_per_mm: float
+    left_px: int = 0
+    top_px: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,23 @@ def widened(box: Box, by: float) -> Box:
 
 def overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def picture_scale(frame: PageFrame, px_per_mm: float) -> float:
+    """The pixels a millimetre of a picture of the page asked at `px_per_mm`."""
+    return min(px_per_mm, MAX_SIDE_PX / max(*frame.size_mm, 1.0))
+
+
+def _pixels(
+    box: Sequence[float], px_per_mm: float, size: tuple[int, int], margin: int = 0
+) -> tuple[int, int, int, int] | None:
+    """The pixels (left, top, right, bottom) under `box` (in mm, or in pixels with
+    `px_per_mm` 1) widened by `margin` pixels, within a picture of `size`, rounded as
+    ink._Region.of rounds them; None when none are."""
+    left, top, right, bottom = (round(value * px_per_mm) for value in box)
+    left, top = max(left - margin, 0), max(top - margin, 0)
+    right, bottom = min(right + margin, size[0]), min(bottom + margin, size[1])
+    return (left, top, right, bottom) if right > left and bottom > top else None
 
 
 def display_box(frame: PageFrame, rect: Iterable[float]) -> Box:
@@ -139,21 +163,65 @@ class Pages:
         return page
 
     def picture(
-        self, index: int, frame: PageFrame, px_per_mm: float, *, color: bool = False
+        self,
+        index: int,
+        frame: PageFrame,
+        px_per_mm: float,
+        *,
+        color: bool = False,
+        only: Box | None = None,
     ) -> Picture:
         """The page as printed, grey ("L") or in colour ("RGB"), at `px_per_mm` unless
-        the page is too large for MAX_SIDE_PX."""
+        the page is too large for MAX_SIDE_PX; with `only`, just the pixels of the whole
+        page's picture that lie under that box (the same pixels: PDFium draws the page at
+        the same place and leaves out what falls outside them, which is quicker)."""
         page = self._page(index)
-        px_per_mm = min(px_per_mm, MAX_SIDE_PX / max(*frame.size_mm, 1.0))
-        bitmap = page.render(
-            scale=px_per_mm * frame.mm_per_unit,
+        px_per_mm = picture_scale(frame, px_per_mm)
+        scale = px_per_mm * frame.mm_per_unit
+        size = (math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale))
+        wanted = _pixels(only, px_per_mm, size) if only is not None else None
+        if wanted is None:
+            return Picture(
+                self._render(page, scale, size, (0, 0, *size), color).to_pil(), px_per_mm
+            )
+        # PDFium smooths the edges of what it leaves out a little differently: a margin of
+        # pixels drawn around the part wanted, then cut off, keeps its pixels the same.
+        drawn = _pixels(wanted, 1.0, size, margin=_CLIP_MARGIN_PX)
+        assert drawn is not None
+        image = self._render(page, scale, size, drawn, color).to_pil()
+        left, top = wanted[0] - drawn[0], wanted[1] - drawn[1]
+        image = image.crop((left, top, left + wanted[2] - wanted[0], top + wanted[3] - wanted[1]))
+        return Picture(image, px_per_mm, wanted[0], wanted[1])
+
+    @staticmethod
+    def _render(
+        page: pdfium.PdfPage,
+        scale: float,
+        size: tuple[int, int],
+        part: tuple[int, int, int, int],
+        color: bool,
+    ) -> pdfium.PdfBitmap:
+        """The pixels `part` (left, top, right, bottom) of the page's picture of `size`."""
+        left, top, right, bottom = part
+        # pypdfium2 cuts ceil(amount * scale) pixels off each side: half a pixel less than
+        # the pixels to cut makes that count exact.
+        crop = (left, size[1] - bottom, size[0] - right, top)
+        return page.render(
+            scale=scale,
+            crop=tuple((pixels - 0.5) / scale if pixels else 0 for pixels in crop),
             grayscale=not color,
             rev_byteorder=color,
             draw_annots=True,
             may_draw_forms=True,
             optimize_mode="print",
         )
-        return Picture(bitmap.to_pil(), px_per_mm)
+
+    def reaches(self, index: int, frame: PageFrame, zones: Sequence[Box]) -> bool:
+        """Whether anything on page `index` may reach one of `zones`, as `drawing` tells,
+        on the page as loaded for its picture (one load for both)."""
+        return (
+            bool(zones) and _drawing(self._page(index).raw, frame, zones, fonts=False).reaches_zone
+        )
 
     def text_runs(self, index: int, frame: PageFrame, near: Box) -> list[TextRun]:
         """The lines of text whose box overlaps `near`, top to bottom."""

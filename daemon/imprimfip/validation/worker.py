@@ -63,10 +63,14 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     """Answer jobs until the pool closes our stdin."""
     replies.write(b'{"ready": true}\n')
     replies.flush()
+    # The last rules received, read once: the same flow's come file after file.
+    known: tuple[object, ValidationRules] | None = None
     while header := requests.readline():
         job = json.loads(header)
         data = requests.read(job["size"])
-        rules = rules_from_dict(job["rules"])
+        if known is None or known[0] != job["rules"]:
+            known = (job["rules"], rules_from_dict(job["rules"]))
+        rules = known[1]
         _limit_cpu(job["cpu_s"])
         _limit_memory(job["memory_mb"])
         png = b""
