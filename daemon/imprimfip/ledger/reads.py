@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from imprimfip.ledger.lines import COLUMNS, LAST_PLACE, line_id
 
@@ -137,10 +137,16 @@ def waiting(db: sqlite3.Connection, at_most: int) -> int:
     return int(row[0])
 
 
-def period(db: sqlite3.Connection, flow: str, since: str, until: str) -> Iterator[sqlite3.Row]:
-    """A flow's lines whose `at` is in [since, until), the latest first, as they are read."""
-    yield from db.execute(
-        f"{_SELECT} WHERE l.flow = ? AND l.at >= ? AND l.at < ? ORDER BY l.at DESC, l.id DESC",
+def period(
+    db: sqlite3.Connection, flow: str, since: str, until: str, columns: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """These `columns` of a flow's lines whose `at` is in [since, until), the latest first,
+    as plain tuples, as they are read."""
+    rows = db.cursor()
+    rows.row_factory = None
+    yield from rows.execute(
+        f"SELECT {', '.join('l.' + c for c in columns)} FROM letter_lines l "
+        "WHERE l.flow = ? AND l.at >= ? AND l.at < ? ORDER BY l.at DESC, l.id DESC",
         (flow, since, until),
     )
 

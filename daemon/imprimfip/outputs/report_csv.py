@@ -17,7 +17,8 @@ import csv
 import errno
 import io
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -43,14 +44,21 @@ HEADERS = (
     "message",
     "référence du pli",
 )
+# The stored columns of a line that `render_stored` takes, in that order.
+STORED_COLUMNS = (
+    "deposited_at",
+    "file",
+    "internal_ref",
+    "sending_type",
+    "status",
+    "status_date",
+    "message",
+    "reference",
+)
 # What makes a spreadsheet read a cell as a formula (or hide the character that does).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text(cell: str) -> str:
-    """The cell as a spreadsheet shows it without running it: a leading quote when it
-    starts like a formula, which Excel and LibreOffice take as "this is text"."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+# The ledger's timestamps in UTC: 2026-11-03T09:00:00.000000+00:00.
+_UTC_ISO_LENGTH = 32
 
 
 def report_path(flow: FlowConfig) -> Path:
@@ -60,31 +68,97 @@ def report_path(flow: FlowConfig) -> Path:
 
 def render(lines: Iterable[Line]) -> bytes:
     """The whole report as bytes: BOM, `;`, CRLF line ends, as spreadsheets expect."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for line in lines:
-        cells = (
+    return _table(
+        (
             dates_fr.in_table(line.deposited_at) if line.deposited_at else "",
             line.file,
             line.internal_ref or "",
-            SENDING_TYPES.get(line.sending_type or "", line.sending_type or ""),
+            _sending_type(line.sending_type),
             line.status,
             dates_fr.in_table(line.status_date) if line.status_date else "",
             line.message,
             line.reference,
         )
-        writer.writerow(as_text(cell) for cell in cells)
+        for line in lines
+    )
+
+
+def render_stored(rows: Iterable[Sequence[str | None]]) -> bytes:
+    """`render` of lines as the ledger stores them, `STORED_COLUMNS` in that order, each
+    cell made straight from its text: a report of thousands of lines costs no object per
+    line and converts each minute's date once."""
+    shown = _dates()
+    return _table(
+        (
+            shown(deposited),
+            file or "",
+            internal_ref or "",
+            _sending_type(kind),
+            status or "",
+            shown(dated),
+            message or "",
+            reference or "",
+        )
+        for deposited, file, internal_ref, kind, status, dated, message, reference in rows
+    )
+
+
+def _sending_type(code: str | None) -> str:
+    return SENDING_TYPES.get(code or "", code or "")
+
+
+def _dates() -> Callable[[str | None], str]:
+    """The table's date of a stored timestamp. The machine's zone is asked once per UTC hour
+    of one report (it may change between two reports) when it is a whole number of hours
+    off UTC throughout that hour, as it is in France: the minutes are then UTC's."""
+    hours: dict[str, str] = {}
+
+    def shown(stored: str | None) -> str:
+        if not stored:
+            return ""
+        if len(stored) != _UTC_ISO_LENGTH or not stored.endswith("+00:00"):
+            return dates_fr.in_table(datetime.fromisoformat(stored))
+        hour = hours.get(stored[:13])
+        if hour is None:
+            hour = hours[stored[:13]] = _local_hour(stored[:13])
+        return hour + stored[14:16] if hour else dates_fr.in_table(datetime.fromisoformat(stored))
+
+    return shown
+
+
+def _local_hour(utc_hour: str) -> str:
+    """'dd/mm/YYYY HH:' of the UTC hour `utc_hour` (YYYY-MM-DDTHH) in the machine's zone,
+    or '' if the zone is not a whole number of hours off UTC throughout it."""
+    start = datetime.fromisoformat(f"{utc_hour}:00:00+00:00")
+    first = dates_fr.in_table(start)
+    last = dates_fr.in_table(start + timedelta(minutes=59))
+    return first[:-2] if first.endswith(":00") and last == first[:-2] + "59" else ""
+
+
+def _table(rows: Iterable[Iterable[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    # A cell that starts like a formula gets a leading quote, which Excel and LibreOffice
+    # take as "this is text": shown, never run.
+    starts = FORMULA_STARTS
+    writer.writerows([f"'{c}" if c.startswith(starts) else c for c in cells] for cells in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
 def write_report(path: Path, lines: Iterable[Line]) -> None:
     """Replace the report file at `path` with these lines (OSError if it cannot be). The
     flow's folder is not made for it: while it is missing, its share is not there."""
+    write_rendered(path, render(lines))
+
+
+def write_rendered(path: Path, data: bytes) -> None:
+    """Replace the report file at `path` with `data`, rendered by `render` or
+    `render_stored` (OSError if it cannot be)."""
     crashpoints.fail("report.write", path)
     if not path.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "the flow's folder is missing", str(path.parent))
-    write_atomic(path, render(lines))
+    write_atomic(path, data)
 
 
 class WriteFaults:

@@ -20,7 +20,12 @@ from imprimfip.ledger import lines as stored_lines
 from imprimfip.ledger import reads
 from imprimfip.ledger.store import Ledger, iso
 from imprimfip.ledger.workers import Reader, Workers
-from imprimfip.outputs.report_csv import WriteFaults, write_report
+from imprimfip.outputs.report_csv import (
+    STORED_COLUMNS,
+    WriteFaults,
+    render_stored,
+    write_rendered,
+)
 from imprimfip.outputs.report_periods import Period
 from imprimfip.outputs.statuspage.views import Count, Listing, Story, Wanted
 from imprimfip.tracking.stored import line_of
@@ -180,8 +185,9 @@ class ReportLookups:
             return False
 
         def write(db: sqlite3.Connection) -> None:
-            rows = reads.period(db, flow, iso(period.since), iso(period.until))
-            write_report(path, (line_of(row) for row in rows))
+            since, until = iso(period.since), iso(period.until)
+            rows = reads.period(db, flow, since, until, STORED_COLUMNS)
+            write_rendered(path, render_stored(rows))
 
         try:
             await self._reader.run(write)
