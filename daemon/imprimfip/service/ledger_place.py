@@ -16,20 +16,18 @@ def check_ledger_location(config: Config, mounts_text: str | None = None) -> Non
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        problem = ConfigProblem(
-            "ledger.path",
+        raise _wrong_place(
+            config,
             f"cannot create the ledger's folder {folder}: {error.strerror}; create it, "
             "owned by the daemon's user, or choose another path",
-        )
-        raise ConfigError(str(config.source), [problem]) from None
+        ) from None
     mount = mount_of(folder, mounts_text)
     if not mount.local:
-        problem = ConfigProblem(
-            "ledger.path",
+        raise _wrong_place(
+            config,
             f"{config.ledger.path} is on {mount.describe()}; SQLite needs a local disk "
             "there (e.g. /var/lib/imprimfip/ledger.sqlite3)",
         )
-        raise ConfigError(str(config.source), [problem])
 
 
 def open_ledger(config: Config) -> Ledger:
@@ -40,9 +38,13 @@ def open_ledger(config: Config) -> Ledger:
     try:
         return Ledger(path, wait_for_disk=True)
     except LedgerFault as fault:
-        problem = ConfigProblem(
-            "ledger.path",
+        raise _wrong_place(
+            config,
             f"cannot open the ledger {path} ({fault.detail.code}): check that it and its "
             "folder exist and that the daemon's user may read and write them",
-        )
-        raise ConfigError(str(config.source), [problem]) from None
+        ) from None
+
+
+def _wrong_place(config: Config, what: str) -> ConfigError:
+    """A setup error of `[ledger] path`, which the sysadmin must mend (exit 78)."""
+    return ConfigError(str(config.source), [ConfigProblem("ledger.path", what)])
