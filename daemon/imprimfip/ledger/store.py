@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from imprimfip.errors import (
 from imprimfip.ledger.integrity import damaged, is_damage, probe
 from imprimfip.ledger.schema import migrate
 from imprimfip.ledger.states import LetterState, can_move
-from imprimfip.storage.classify import ledger_fault
+from imprimfip.storage.classify import ledger_faults
 
 
 @dataclass(frozen=True)
@@ -161,17 +161,10 @@ class Ledger:
                         self._db.execute("ROLLBACK")
                 raise
 
-    @contextmanager
-    def faults(self) -> Iterator[None]:
+    def faults(self) -> AbstractContextManager[None]:
         """Raise the `LedgerFault` a SQLite error of the block stands for (from it); other
         errors (a bug of ours, a damaged ledger) go through unchanged."""
-        try:
-            yield
-        except sqlite3.Error as error:
-            fault = ledger_fault(error, self.path)
-            if fault is None:
-                raise
-            raise fault from error
+        return ledger_faults(self.path)
 
     def probe(self) -> None:
         """Write to the ledger's disk and take it back (opening the ledger first if its disk

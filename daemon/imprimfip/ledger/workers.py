@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from imprimfip.ledger.reads import read_only
-from imprimfip.storage.classify import ledger_fault
+from imprimfip.storage.classify import ledger_faults
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -100,13 +100,8 @@ class Reader:
             self._deadline.start()
             return work(db)
 
-        try:
+        with ledger_faults(self._path):
             return await self._workers.run(timed)
-        except sqlite3.Error as error:
-            fault = ledger_fault(error, self._path)
-            if fault is None:
-                raise
-            raise fault from error
 
     async def close(self) -> None:
         await self._workers.close()

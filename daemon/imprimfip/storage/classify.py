@@ -162,6 +162,19 @@ def ledger_fault(error: sqlite3.Error, ledger: Path) -> LedgerFault | None:
 
 
 @contextmanager
+def ledger_faults(ledger: Path) -> Iterator[None]:
+    """Raise the `LedgerFault` a SQLite error of the block stands for (from it); other
+    errors (a bug of ours, a damaged ledger) go through unchanged."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        fault = ledger_fault(error, ledger)
+        if fault is None:
+            raise
+        raise fault from error
+
+
+@contextmanager
 def storage_faults(path: Path | None = None) -> Iterator[None]:
     """Raise the storage fault an `OSError` of the block stands for (from it); any other
     error goes through unchanged."""
