@@ -19,7 +19,7 @@ import ctypes
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
 from imprimfip.validation.document import Unreadable
@@ -278,17 +278,17 @@ def _drawing(
             reaches = any(
                 left < z[2] and z[0] < right and bottom < z[3] and z[1] < top for z in user_zones
             )
-        unembedded = unembedded or (fonts and _unembedded_text(item, budget))
+        unembedded = unembedded or (fonts and _unembedded_text(pdfium_c, item, budget))
         if (reaches or not zones) and (unembedded or not fonts):
             break
     return Drawing(reaches, unembedded)
 
 
-def _unembedded_text(item: ctypes.c_void_p, budget: list[int]) -> bool:
+def _unembedded_text(pdfium_c: ModuleType, item: ctypes.c_void_p, budget: list[int]) -> bool:
     """Whether a page object (a form: any object in it) shows visible text in a font that
-    is not embedded; True too when more objects than `budget` were looked at."""
-    import pypdfium2.raw as pdfium_c  # noqa: PLC0415
-
+    is not embedded; True too when more objects than `budget` were looked at. PDFium's
+    bindings come from the caller, which imported them once for the page: this runs for
+    every object."""
     kind = pdfium_c.FPDFPageObj_GetType(item)
     if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
         budget[0] -= 1
@@ -300,7 +300,8 @@ def _unembedded_text(item: ctypes.c_void_p, budget: list[int]) -> bool:
         return False
     for number in range(pdfium_c.FPDFFormObj_CountObjects(item)):
         budget[0] -= 1
-        if budget[0] < 0 or _unembedded_text(pdfium_c.FPDFFormObj_GetObject(item, number), budget):
+        inner = pdfium_c.FPDFFormObj_GetObject(item, number)
+        if budget[0] < 0 or _unembedded_text(pdfium_c, inner, budget):
             return True
     return False
 
