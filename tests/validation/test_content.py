@@ -1,5 +1,6 @@
-"""Page content read once: each content stream parsed once for the fonts and address
-checks, each form XObject once per file, and PDFium's survey agreeing with pypdf's walk."""
+"""Page content read once: each content stream parsed by pypdf at most once, for the fonts
+check (the address is read by PDFium), each form XObject once per file, and PDFium's survey
+agreeing with pypdf's walk."""
 
 import io
 from dataclasses import replace
@@ -13,7 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 import imprimfip.service
 from imprimfip.config.rules import ValidationRules
-from imprimfip.validation import address, fonts
+from imprimfip.validation import address, fonts, fontwalk
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.document import open_pdf
 from tests.fixtures import pdfs
@@ -78,10 +79,10 @@ def test_a_page_is_parsed_once_for_its_fonts_and_its_address(parses):
 
 
 def test_pages_with_only_embedded_fonts_drawing_are_not_parsed_by_pypdf(parses):
-    # reportlab declares Helvetica on every page; only the address page is read by pypdf.
+    # reportlab declares Helvetica on every page; the address is read by PDFium.
     report = check_pdf(pdfs.make_letter(pages=30), RULES)
     assert report.ok and not report.findings
-    assert parses[0] == 1
+    assert parses[0] == 0
 
 
 GENERATED = {
@@ -103,7 +104,7 @@ def test_each_letter_s_first_page_is_parsed_once_and_its_parse_not_kept(parses):
     assert list(address.address_rule(doc, rules)) == []
     assert parses[0] == 10
     kept = [isinstance(page.get("/Contents"), ContentStream) for page in doc.reader.pages]
-    assert kept == [True] + [False] * 9  # the first read again for a registered letter
+    assert kept == [False] * 10
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,7 @@ def test_the_survey_clears_only_pages_pypdf_also_clears(data):
     """The fonts check, reading with pypdf only the pages PDFium's survey cannot clear,
     finds what pypdf's walk over every page finds."""
     doc = open_pdf(data())
-    walked = [fonts.unembedded_fonts_drawing(page, doc.content) for page in doc.reader.pages]
+    walked = [fontwalk.unembedded_fonts_drawing(page, doc.content) for page in doc.reader.pages]
     expected = sorted({name for names in walked for name in names})
     found = list(fonts.fonts_rule(doc, RULES))
     assert [p.details["fonts"] for p in found] == ([expected] if expected else [])

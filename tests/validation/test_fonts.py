@@ -6,7 +6,8 @@ from pypdf import PdfReader
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
-from imprimfip.validation.fonts import font_name, is_embedded
+from imprimfip.validation.content import is_embedded
+from imprimfip.validation.fontwalk import font_name
 from tests.fixtures import pdfs
 from tests.fixtures.rules import rules_of
 

@@ -20,16 +20,15 @@ from dataclasses import dataclass
 from imprimfip import postal
 from imprimfip.config.rules import AddressZone, ValidationRules
 from imprimfip.postal import Fault, PostalAddress
+from imprimfip.validation import survey
 from imprimfip.validation.document import Document
+from imprimfip.validation.geometry import page_frame
 from imprimfip.validation.report import Problem
-from imprimfip.validation.textlines import TextLine, page_lines
+from imprimfip.validation.textlines import TextLine
 
 OVERFLOW_TOLERANCE_MM = 1.0
 """How far a line may seem to pass the zone's edge before the block counts as sticking out:
-glyph boxes are estimated (see textlines)."""
-WIDTH_SLACK = 0.1
-"""A line's right end is estimated from Helvetica's widths: real fonts run up to 8 % narrower
-or wider, so the right edge allows this fraction of the line's width more."""
+the height of its glyphs is estimated from its size (see textlines)."""
 _ALIGNED_MM = 1.5
 _SAME_SIZE = 0.2
 """Lines of one block differ in size by at most this fraction."""
@@ -153,8 +152,7 @@ def _outside(block: Sequence[TextLine], zone: AddressZone) -> Iterator[Fault]:
     )
     for side, beyond in sides:
         furthest = max(block, key=beyond)
-        slack = WIDTH_SLACK * (furthest.right_mm - furthest.left_mm) if side == "right" else 0
-        if beyond(furthest) > OVERFLOW_TOLERANCE_MM + slack:
+        if beyond(furthest) > OVERFLOW_TOLERANCE_MM:
             by = round(beyond(furthest), 1)
             yield {"problem": "outside", "side": side, "by_mm": by, "line": furthest.text}
 
@@ -192,17 +190,16 @@ def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> It
 
 
 def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBlock:
-    """The address block of page `index` (from 0)."""
-    return find_block(page_lines(doc.reader.pages[index]), rules.address_zone)
+    """The address block of page `index` (from 0), read from the page PDFium loads for the
+    window checks too."""
+    frame = page_frame(doc.reader.pages[index])
+    return find_block(survey.opened(doc, rules).lines(index, frame), rules.address_zone)
 
 
 def address_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     """Check the address block on the first page of each letter in the file."""
     for index in rules.first_pages(doc.pages):
-        block = read_block(doc, index, rules)
-        if index:  # the first page's is read again for a registered letter's recipient
-            doc.content.release(doc.reader.pages[index])
-        yield from block_problems(block, rules, page=index + 1)
+        yield from block_problems(read_block(doc, index, rules), rules, page=index + 1)
 
 
 def read_address(doc: Document, rules: ValidationRules) -> PostalAddress | None:

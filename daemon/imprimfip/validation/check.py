@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from imprimfip.config.rules import ValidationRules
-from imprimfip.validation import address, fonts, forms, geometry, placement
+from imprimfip.validation import address, fonts, forms, geometry, placement, survey
 from imprimfip.validation.document import Document, classify, open_pdf, sniff
 from imprimfip.validation.report import Problem, Report, build_report
 
@@ -41,7 +41,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("fonts_not_embedded",), forms.annotation_fonts_rule),
     (("form_not_flattened",), forms.fields_rule),
     (("address_block", "address_lowercase", "address_accents"), address.address_rule),
-    ((*placement.WINDOW_CODES, "reserved_zone_ink"), placement.placement_rule),
+    ((*survey.WINDOW_CODES, "reserved_zone_ink"), placement.placement_rule),
 )
 """Each rule with the codes it can raise; a rule whose codes are all "off" is skipped."""
 
@@ -63,6 +63,17 @@ def check_pdf(data: bytes, rules: ValidationRules, *, want_address: bool = False
         # An encrypted file that opens without a password still shows its page count.
         pages = int(opened.details.get("pages", 0)) if isinstance(opened, Problem) else 0
         return build_report(pages, [*problems, *found], rules, unchecked=unchecked)
+    try:
+        return _checked(opened, problems, rules, want_address=want_address)
+    finally:
+        opened.content.close()
+
+
+def _checked(
+    opened: Document, problems: list[Problem], rules: ValidationRules, *, want_address: bool
+) -> Report:
+    """The rules in order over a file that opened, then the recipient when wanted."""
+    unchecked: list[str] = []
     for codes, rule in RULES:
         if all(rules.severity_of(code) == "off" for code in codes):
             continue

@@ -1,14 +1,12 @@
 """A file's page content, parsed with pypdf at most once for all the checks that read it.
 
-A page's content stream is parsed once: the fonts check walks the operations and, on a
-page whose address will be read, the parsed stream then stands in for the page's /Contents
-in the reader's in-memory page, so that pypdf's text extraction (textlines) reuses it
-instead of parsing the bytes again; the address check then gives the page its own back.
-A form XObject (a letterhead drawn on every page) is parsed once per file, however many
-pages draw it. Nothing here is written back to the file.
+The fonts check walks a page's operations only where PDFium's survey cannot clear it; a form
+XObject (a letterhead drawn on every page) is parsed once per file, however many pages draw
+it. Nothing here is written back to the file.
 
 Also here: what a page's resources declare, which tells whether its content needs reading
-for fonts at all.
+for fonts at all, and the file as PDFium opened it, shared by the checks that read or draw
+its pages.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from pypdf.generic import (
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfReader
 
-    from imprimfip.validation.raster import Drawing
+    from imprimfip.validation.raster import Drawing, Pages
 
 _CONTENTS = NameObject("/Contents")
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
@@ -91,6 +89,10 @@ def _below(resources: Any, holds: Callable[[Any], bool], seen: set[int]) -> bool
     return any(_below(get(form, "/Resources"), holds, seen) for form in forms)
 
 
+def _resolved(contents: Any) -> Any:
+    return contents.get_object() if isinstance(contents, PdfObject) else None
+
+
 class PageContent:
     """One file's parsed content streams, and what PDFium found drawn on its pages."""
 
@@ -100,9 +102,11 @@ class PageContent:
         self.form_parses = 0
         """How many form XObjects were parsed: each at most once per file."""
         self._nesting: dict[int, float] = {}
-        self._kept: dict[int, tuple[PageObject, Any]] = {}
+        self._inflated: set[int] = set()
         self.drawings: dict[int, Drawing] = {}
         """What PDFium found drawn on each page looked at (survey.drawings), by index."""
+        self.pdfium: Pages | None = None
+        """The file as PDFium opened it (survey.opened), once for all the checks."""
 
     def form_nesting(self, resources: Any) -> float:
         """How deep forms nest below these resources (0 without forms), or infinity when a
@@ -121,30 +125,38 @@ class PageContent:
             deepest = max(deepest, self._nesting[id(form)])
         return deepest
 
-    def page_operations(self, page: PageObject, *, keep: bool = False) -> list[Any]:
-        """The operations of `page`'s content (none when it has no content). With `keep`,
-        the parsed stream stands in for the page's /Contents until `release`, so that
-        pypdf's text extraction (textlines) takes it as is instead of parsing it again."""
-        contents = page.get(_CONTENTS)
-        if isinstance(contents, ContentStream):
-            return contents.operations
-        resolved = contents.get_object() if isinstance(contents, PdfObject) else None
+    def page_operations(self, page: PageObject) -> list[Any]:
+        """The operations of `page`'s content (none when it has no content)."""
+        resolved = _resolved(page.get(_CONTENTS))
         if not isinstance(resolved, ArrayObject | StreamObject):
             return []
-        # Strings left as bytes, as the text extraction wants them (it decodes them with
-        # each font's encoding).
-        stream = ContentStream(resolved, self.reader, "bytes")
-        if keep:
-            self._kept[id(page)] = (page, contents)
-            page[_CONTENTS] = stream  # in the reader's memory only
-        return stream.operations
+        return ContentStream(resolved, self.reader, "bytes").operations
 
-    def release(self, page: PageObject) -> None:
-        """Give `page` its own /Contents back, and its parsed stream to the collector: a
-        file of many letters does not hold every first page's parse at once."""
-        kept = self._kept.pop(id(page), None)
-        if kept is not None:
-            page[_CONTENTS] = kept[1]
+    def inflate(self, page: PageObject) -> None:
+        """Decompress `page`'s content and that of every form below its resources (each
+        form once per file) within pypdf's bounds on what a stream may inflate to: a
+        decompression bomb raises LimitReachedError here rather than fill memory."""
+        resolved = _resolved(page.get(_CONTENTS))
+        streams = resolved if isinstance(resolved, ArrayObject) else [resolved]
+        for item in streams:
+            stream = item.get_object() if isinstance(item, PdfObject) else item
+            if isinstance(stream, StreamObject):
+                stream.get_data()
+        _below(get(page, "/Resources"), self._inflate_forms, self._inflated)
+
+    def _inflate_forms(self, resources: Any) -> bool:
+        xobjects = get(resources, "/XObject")
+        for item in xobjects.values() if isinstance(xobjects, dict) else ():
+            form = item.get_object()
+            if get(form, "/Subtype") == "/Form" and isinstance(form, StreamObject):
+                form.get_data()
+        return False
+
+    def close(self) -> None:
+        """Close the file as PDFium opened it, if a check did."""
+        if self.pdfium is not None:
+            self.pdfium.close()
+            self.pdfium = None
 
     def form_operations(self, form: Any) -> list[Any]:
         """The operations of a form XObject, parsed on its first use in this file."""

@@ -16,10 +16,10 @@ from pypdf import PageObject
 from pypdf.generic import PdfObject, StreamObject
 
 from imprimfip.config.rules import ValidationRules
-from imprimfip.validation import fonts
+from imprimfip.validation import fontwalk
 from imprimfip.validation.document import Document, TooComplex
-from imprimfip.validation.geometry import page_frame
-from imprimfip.validation.raster import HIDDEN_FLAG, PRINT_FLAG, Box, display_box
+from imprimfip.validation.geometry import display_box, page_frame
+from imprimfip.validation.raster import HIDDEN_FLAG, PRINT_FLAG, Box
 from imprimfip.validation.report import Problem
 
 _MAX_ANNOTATIONS_PER_PAGE = 2000
@@ -94,7 +94,7 @@ def annotation_fonts_rule(doc: Document, rules: ValidationRules) -> Iterator[Pro
         for annotation in printable_annotations(page):
             stream = appearance(annotation)
             if stream is not None:
-                names.update(fonts.unembedded_fonts_in_form(stream, doc.content))
+                names.update(fontwalk.unembedded_fonts_in_form(stream, doc.content))
         if names:
             found |= names
             pages.append(number)

@@ -7,7 +7,7 @@ providers describe an envelope window.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pypdf import PageObject
@@ -75,6 +75,15 @@ class PageFrame:
             270: ((self.right - top, self.right - bottom), (self.top - left, self.top - right)),
         }[self.rotation]
         return min(xs), min(ys), max(xs), max(ys)
+
+
+def display_box(frame: PageFrame, rect: Iterable[float]) -> tuple[float, float, float, float]:
+    """A rectangle in user space (left, bottom, right, top) as a displayed box in mm
+    (left, top, right, bottom)."""
+    left, bottom, right, top = rect
+    corners = [frame.to_display_mm(x, y) for x in (left, right) for y in (bottom, top)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def page_frame(page: PageObject) -> PageFrame:

@@ -25,7 +25,6 @@ from imprimfip.validation import address, messages_fr
 from imprimfip.validation.geometry import page_frame
 from imprimfip.validation.raster import Box, Pages, Picture, widened
 from imprimfip.validation.report import Finding, Report
-from imprimfip.validation.textlines import page_lines
 
 PICTURE_PX_PER_MM = 3.0
 """76 dpi: 10-point text stays readable, an A4 page is 630 x 891 pixels."""
@@ -90,10 +89,10 @@ def draw(data: bytes, report: Report, rules: ValidationRules) -> bytes:
     letter_start = number - 1 in rules.first_pages(report.pages)
     findings = [f for f in report.findings if f.page == number and f.code in LAYOUT_CODES]
     read = _address_boxes(findings)
-    if not read and report.address is not None and number == 1:
-        block = address.find_block(page_lines(page), rules.address_zone)
-        read = [tuple(line.box()) for line in block.lines]  # type: ignore[misc]
     with Pages(data) as pages:
+        if not read and report.address is not None and number == 1:
+            block = address.find_block(pages.lines(0, frame), rules.address_zone)
+            read = [tuple(line.box()) for line in block.lines]  # type: ignore[misc]
         picture = pages.picture(number - 1, frame, PICTURE_PX_PER_MM, color=True)
     shown = _Shown(picture, frame.size_mm, tuple(findings), letter_start, tuple(read))
     return _png(_compose(shown, rules, number))

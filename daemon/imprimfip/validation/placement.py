@@ -26,7 +26,6 @@ from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import page_frame
 from imprimfip.validation.raster import (
     Box,
-    Pages,
     Picture,
     TextRun,
     overlaps,
@@ -34,10 +33,10 @@ from imprimfip.validation.raster import (
     widened,
 )
 from imprimfip.validation.report import Problem
+from imprimfip.validation.survey import WINDOW_CODES
 
 CHECK_PX_PER_MM = 2.0
 """Half a millimetre a pixel: finer than any clearance asked, coarse enough to be quick."""
-WINDOW_CODES = ("window_clutter", "address_near_edge")
 _GLYPH_MARGIN = 0.4
 """Around a line of text, as a share of its height: anti-aliasing, accents, underlines."""
 _FIELD_MARGIN_MM = 0.5
@@ -142,29 +141,29 @@ def placement_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:
     # something on them may reach a reserved zone.
     surveyed = [i for i in range(doc.pages) if zones_on and not (window_on and i in first_pages)]
     drawn = dict(zip(surveyed, survey.drawings(doc, rules, surveyed), strict=True))
-    with Pages(doc.data) as pages:
-        for index in range(doc.pages):
-            window = window_on and index in first_pages
-            zones = survey.zones_checked(index, doc, rules)
-            if not window and not (zones and drawn[index].reaches_zone):
-                continue
-            page = doc.reader.pages[index]
-            frame = page_frame(page)
-            # On a page drawn for the window, the zones count only where something may
-            # reach them, with a pixel's margin: a pixel of a zone's edge may lie outside
-            # it. Else only the window is drawn, which is quicker.
-            pixel = 1 / picture_scale(frame, CHECK_PX_PER_MM)
-            if window and not pages.reaches(index, frame, [widened(z, pixel) for z in zones]):
-                zones = []
-            only = rules.address_zone.box if window and not zones else None
-            picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=only)
-            if window:
-                lines = pages.text_runs(index, frame, rules.address_zone.box)
-                fields = [widened(box, _FIELD_MARGIN_MM) for box in forms.field_boxes(page)]
-                yield from window_problems(picture, lines, fields, rules, index + 1)
-            found = [m for z in zones if (m := ink.measure(picture, z)) is not None]
-            if found:
-                reserved[index + 1] = _outermost(found)
+    pages = survey.opened(doc, rules)
+    for index in range(doc.pages):
+        window = window_on and index in first_pages
+        zones = survey.zones_checked(index, doc, rules)
+        if not window and not (zones and drawn[index].reaches_zone):
+            continue
+        page = doc.reader.pages[index]
+        frame = page_frame(page)
+        # On a page drawn for the window, the zones count only where something may
+        # reach them, with a pixel's margin: a pixel of a zone's edge may lie outside
+        # it. Else only the window is drawn, which is quicker.
+        pixel = 1 / picture_scale(frame, CHECK_PX_PER_MM)
+        if window and not pages.reaches(index, frame, [widened(z, pixel) for z in zones]):
+            zones = []
+        only = rules.address_zone.box if window and not zones else None
+        picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=only)
+        if window:
+            lines = pages.text_runs(index, frame, rules.address_zone.box)
+            fields = [widened(box, _FIELD_MARGIN_MM) for box in forms.field_boxes(page)]
+            yield from window_problems(picture, lines, fields, rules, index + 1)
+        found = [m for z in zones if (m := ink.measure(picture, z)) is not None]
+        if found:
+            reserved[index + 1] = _outermost(found)
     if reserved:
         first = min(reserved)
         details = {

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import ctypes
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
 from imprimfip.validation.document import Unreadable
-from imprimfip.validation.geometry import PageFrame
+from imprimfip.validation.geometry import PageFrame, display_box
+from imprimfip.validation.textlines import TextLine, page_lines
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -76,7 +77,7 @@ class Drawing:
 @dataclass(frozen=True)
 class TextRun:
     """A run of text on one line, as PDFium groups characters: its box and its words (the
-    address check reads lines with pypdf instead: textlines.TextLine)."""
+    address check reads its lines with their baselines and sizes instead: textlines)."""
 
     box: Box
     text: str
@@ -107,14 +108,6 @@ def _pixels(
     return (left, top, right, bottom) if right > left and bottom > top else None
 
 
-def display_box(frame: PageFrame, rect: Iterable[float]) -> Box:
-    """A rectangle in user space (left, bottom, right, top) as a displayed box in mm."""
-    left, bottom, right, top = rect
-    corners = [frame.to_display_mm(x, y) for x in (left, right) for y in (bottom, top)]
-    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
 class Pages:
     """A PDF opened by PDFium, one page loaded at a time. Use as a context manager."""
 
@@ -128,6 +121,8 @@ class Pages:
         except pdfium.PdfiumError as exc:
             raise Unreadable(f"PDFium: {exc}") from exc
         self._loaded: tuple[int, pdfium.PdfPage] | None = None
+        self._text: pdfium.PdfTextPage | None = None
+        """The loaded page's text, read once for its lines and the window's text."""
 
     def __enter__(self) -> Pages:
         return self
@@ -141,19 +136,23 @@ class Pages:
         self.close()
 
     def close(self) -> None:
+        self._unload()
+        self._pdf.close()
+
+    def _unload(self) -> None:
+        if self._text is not None:
+            self._text.close()
+            self._text = None
         if self._loaded is not None:
             self._loaded[1].close()
             self._loaded = None
-        self._pdf.close()
 
     def _page(self, index: int) -> pdfium.PdfPage:
         import pypdfium2 as pdfium  # noqa: PLC0415
 
         if self._loaded is not None and self._loaded[0] == index:
             return self._loaded[1]
-        if self._loaded is not None:
-            self._loaded[1].close()
-            self._loaded = None
+        self._unload()
         try:
             page = self._pdf[index]
         except pdfium.PdfiumError as exc:
@@ -223,32 +222,42 @@ class Pages:
             bool(zones) and _drawing(self._page(index).raw, frame, zones, fonts=False).reaches_zone
         )
 
+    def _textpage(self, index: int) -> pdfium.PdfTextPage:
+        page = self._page(index)
+        if self._text is None:
+            self._text = page.get_textpage()
+        return self._text
+
+    def lines(self, index: int, frame: PageFrame) -> list[TextLine]:
+        """The text lines of page `index`, with their baselines and sizes (textlines)."""
+        return page_lines(self._textpage(index).raw, frame)
+
     def text_runs(self, index: int, frame: PageFrame, near: Box) -> list[TextRun]:
         """The lines of text whose box overlaps `near`, top to bottom."""
-        textpage = self._page(index).get_textpage()
-        try:
-            lines = []
-            for number in range(textpage.count_rects()):
-                rect = textpage.get_rect(number)
-                box = display_box(frame, rect)
-                if overlaps(box, near):
-                    text = " ".join(textpage.get_text_bounded(*rect).split())
-                    if text:
-                        lines.append(TextRun(box, text))
-            return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
-        finally:
-            textpage.close()
+        textpage = self._textpage(index)
+        lines = []
+        for number in range(textpage.count_rects()):
+            rect = textpage.get_rect(number)
+            box = display_box(frame, rect)
+            if overlaps(box, near):
+                text = " ".join(textpage.get_text_bounded(*rect).split())
+                if text:
+                    lines.append(TextRun(box, text))
+        return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
 
     def drawing(
-        self, index: int, frame: PageFrame, zones: Sequence[Box], *, fonts: bool
+        self, index: int, frame: PageFrame, zones: Sequence[Box], *, fonts: bool, keep: bool
     ) -> Drawing:
         """What page `index` draws, from one walk over the objects PDFium parsed: whether
         anything may reach one of `zones` (an annotation, or an object whose bounds overlap
         one), and, with `fonts`, whether visible text is drawn in a font PDFium finds not
         embedded. Never wrong the other way: bounds contain what an object draws, and
-        whatever PDFium cannot tell counts as found."""
+        whatever PDFium cannot tell counts as found. With `keep`, the page stays loaded
+        for the checks that read its text or draw it next."""
         import pypdfium2.raw as pdfium_c  # noqa: PLC0415
 
+        if keep or (self._loaded is not None and self._loaded[0] == index):
+            return _drawing(self._page(index).raw, frame, zones, fonts=fonts)
         # Loaded bare, without the form environment a picture needs: quicker, and the
         # objects and annotations are the same.
         page = pdfium_c.FPDF_LoadPage(self._pdf.raw, index)

@@ -8,9 +8,11 @@ not embedded (if not, pypdf need not parse the page for the fonts check). A page
 neither question (its resources declare only embedded fonts, and no zone is checked on it)
 is not loaded at all. The answers are kept for the file, in `Document.content`.
 
-The first page of each letter is the exception for fonts: pypdf reads it anyway for the
-address, and reads it first, since its bounds on hostile content (a decompression bomb, a
-form drawing itself) fail gracefully where PDFium would crash or hang.
+The file is opened by PDFium once for all the checks (`opened`), the page the address and
+window checks read kept loaded between them. Before that, pypdf reads each letter's first
+page within its bounds on hostile content, which fail gracefully where PDFium would crash
+or hang: it inflates the page's content and its forms (a decompression bomb stops there),
+and walks forms nested deeper than usual (a form drawing itself stops there).
 """
 
 from __future__ import annotations
@@ -18,16 +20,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from imprimfip.config.rules import ValidationRules
+from imprimfip.validation import fontwalk
 from imprimfip.validation.content import declares_unembedded, get
 from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import page_frame
 from imprimfip.validation.raster import Box, Drawing, Pages
 
+WINDOW_CODES = ("window_clutter", "address_near_edge")
+"""The checks of a letter's first page drawn in the envelope window (placement)."""
 _NOTHING = Drawing(reaches_zone=False, unembedded_text=False)
 _UNKNOWN = Drawing(reaches_zone=True, unembedded_text=True)
 MAX_FORM_NESTING = 2
 """Forms nested deeper (or in a loop) can make PDFium's parse explode, where pypdf's walk
 for fonts stops at its bounds: such a page is left to pypdf first."""
+
+
+def opened(doc: Document, rules: ValidationRules) -> Pages:
+    """The file as PDFium reads it, opened on the first call for all the checks, after
+    pypdf has read each letter's first page (see the module's docstring); `check_pdf`
+    closes it (PageContent.close)."""
+    if doc.content.pdfium is None:
+        for index in rules.first_pages(doc.pages):
+            page = doc.reader.pages[index]
+            doc.content.inflate(page)
+            if doc.content.form_nesting(get(page, "/Resources")) > MAX_FORM_NESTING:
+                fontwalk.walk(page, doc.content)
+        doc.content.pdfium = Pages(doc.data)
+    return doc.content.pdfium
 
 
 def zones_checked(index: int, doc: Document, rules: ValidationRules) -> list[Box]:
@@ -46,9 +65,9 @@ def drawings(doc: Document, rules: ValidationRules, indexes: Iterable[int]) -> l
     missing = [index for index in indexes if index not in known]
     if missing:
         fonts_on = rules.severity_of("fonts_not_embedded") != "off"
-        with Pages(doc.data) as pages:
-            for index in missing:
-                known[index] = _drawing(pages, index, doc, rules, fonts=fonts_on)
+        pages = opened(doc, rules)
+        for index in missing:
+            known[index] = _drawing(pages, index, doc, rules, fonts=fonts_on)
     return [known[index] for index in indexes]
 
 
@@ -56,10 +75,13 @@ def _drawing(
     pages: Pages, index: int, doc: Document, rules: ValidationRules, *, fonts: bool
 ) -> Drawing:
     page = doc.reader.pages[index]
-    zones = zones_checked(index, doc, rules)
+    first = index in rules.first_pages(doc.pages)
+    # The window checks look for themselves on the page they load (Pages.reaches).
+    window = first and any(rules.severity_of(code) != "off" for code in WINDOW_CODES)
+    zones = [] if window else zones_checked(index, doc, rules)
     fonts = fonts and declares_unembedded(get(page, "/Resources"))
     if not zones and not fonts:
         return _NOTHING
     if fonts and doc.content.form_nesting(get(page, "/Resources")) > MAX_FORM_NESTING:
         return _UNKNOWN
-    return pages.drawing(index, page_frame(page), zones, fonts=fonts)
+    return pages.drawing(index, page_frame(page), zones, fonts=fonts, keep=first)

@@ -1,44 +1,36 @@
 """The text lines of a page, with where each sits as the page is displayed (mm).
 
-pypdf hands each run of text with the position where it starts, its size and its font, not
-its width: a line's right end and its glyphs' height are estimated from the size with
-Helvetica's widths and common cap heights. Those estimates err by a few per cent of the
-line; the envelope-window checks allow for it.
+Read from PDFium's text page (the page as the window checks load it, parsed once): each
+character with its Unicode value, its baseline point and its box as the font's metrics
+give them (advance width, ascent, descent), PDFium's own spaces where it sees a gap between
+words. A run is the consecutive characters of one text object (one string the page shows),
+its left and right ends those of its glyphs' boxes. Runs on one baseline are joined into
+lines; how high capitals reach and how deep descenders go are estimated from the size, the
+same for every font.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from pypdf import mult
-
-from imprimfip.validation.geometry import page_frame
+from imprimfip.validation.geometry import PageFrame, display_box
 
 CAP_HEIGHT = 0.72
 """Height of capitals, in em: 0.66 (Times, Libertinus) to 0.73 (Latin Modern, DejaVu)."""
 DESCENT = 0.21
 """Depth of descenders below the baseline, in em."""
 _DESCENDERS = frozenset("gjpqy,;()[]{}/|QJ")
-_WIDTHS = {
-    **dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
-        667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
-        722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611), strict=True)),
-    **dict.fromkeys("0123456789", 556),
-    **dict.fromkeys(" .,:;!'/|", 278),
-    **dict.fromkeys("-()[]", 333),
-    **dict.fromkeys("fijlrt", 278),
-    **dict.fromkeys("mw", 800),
-}  # fmt: skip
-"""Helvetica's advance widths (per 1000 em) of the characters addresses are made of."""
-_DEFAULT_WIDTH = 556
 _SAME_ROW = 0.5
 """Runs whose baselines differ by less than this many em share a row (superscripts too)."""
 _COLUMN_GAP = 2.5
 """A wider horizontal gap than this many em between runs of a row starts another line."""
-_LINE_SPACING = 1.2
-"""Where pypdf hands several lines in one run, the next sits this many em lower."""
+_WORD_GAP = 0.15
+"""Runs of a line further apart than this many em are two words; closer, one word written
+in two strings (a change of font or kerning inside a word)."""
 
 
 @dataclass(frozen=True)
@@ -67,42 +59,50 @@ class TextLine:
         return [round(v, 1) for v in (self.left_mm, self.top_mm, self.right_mm, self.bottom_mm)]
 
 
-def text_width_em(text: str) -> float:
-    """The advance width of `text` in em, with Helvetica's widths."""
-    return sum(_WIDTHS.get(ch, _DEFAULT_WIDTH) for ch in text) / 1000
+def page_lines(textpage: Any, frame: PageFrame) -> list[TextLine]:
+    """The text of a page as lines, top to bottom then left to right, from PDFium's text
+    page (its raw handle) of the page in `frame`."""
+    import pypdfium2.raw as pdfium_c  # noqa: PLC0415
 
-
-def page_lines(page: Any) -> list[TextLine]:
-    """The visible text of `page` as lines, top to bottom then left to right."""
-    frame = page_frame(page)
     runs: list[TextLine] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
-        if not text.strip():
-            return
-        matrix = mult(tm, cm)
-        scale = math.sqrt(abs(matrix[0] * matrix[3] - matrix[1] * matrix[2])) or 1.0
-        size_mm = float(size) * scale * frame.mm_per_unit
-        for index, part in enumerate(text.split("\n")):
-            if not part.strip():
-                continue
-            # Text space: the run starts at (0, -index lines) and advances along x.
-            down = -index * float(size) * _LINE_SPACING
-            advance = text_width_em(part) * float(size)
-            start = _display(frame, matrix, 0.0, down)
-            end = _display(frame, matrix, advance, down)
-            left, right = sorted((start[0], end[0]))
-            runs.append(TextLine(part, left, right, start[1], size_mm))
-
-    page.extract_text(visitor_text=visit)
+    first, owner, chars = 0, None, list[str]()
+    for index in range(pdfium_c.FPDFText_CountChars(textpage)):
+        item = pdfium_c.FPDFText_GetTextObject(textpage, index)
+        # Line ends PDFium adds belong to no object, and end a run like another object.
+        key = ctypes.cast(item, ctypes.c_void_p).value if item else None
+        if key != owner:
+            runs.extend(_run(pdfium_c, textpage, frame, first, chars) if owner else ())
+            first, owner, chars = index, key, []
+        chars.append(chr(pdfium_c.FPDFText_GetUnicode(textpage, index)))
+    runs.extend(_run(pdfium_c, textpage, frame, first, chars) if owner else ())
     return _rows(runs)
 
 
-def _display(frame: Any, matrix: list[float], x: float, y: float) -> tuple[float, float]:
-    """A text-space point through the text matrix to mm on the displayed page."""
-    user_x = matrix[0] * x + matrix[2] * y + matrix[4]
-    user_y = matrix[1] * x + matrix[3] * y + matrix[5]
-    return frame.to_display_mm(user_x, user_y)  # type: ignore[no-any-return]
+def _run(
+    pdfium_c: Any, textpage: Any, frame: PageFrame, first: int, chars: list[str]
+) -> list[TextLine]:
+    """The run of `chars` (characters `first`, `first` + 1... of `textpage`), without the
+    spaces around it: none when it is blank."""
+    text = "".join(chars)
+    start = first + len(text) - len(text.lstrip())
+    end = first + len(text.rstrip()) - 1
+    if end < start:
+        return []
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(textpage, start, x, y)
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(textpage, start, matrix)
+    scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+    size = pdfium_c.FPDFText_GetFontSize(textpage, start) * scale
+    boxes = []
+    for index in (start, end):
+        rect = pdfium_c.FS_RECTF()
+        pdfium_c.FPDFText_GetLooseCharBox(textpage, index, rect)
+        boxes.append(display_box(frame, (rect.left, rect.bottom, rect.right, rect.top)))
+    left = min(box[0] for box in boxes)
+    right = max(box[2] for box in boxes)
+    baseline = frame.to_display_mm(x.value, y.value)[1]
+    return [TextLine(text.strip(), left, right, baseline, size * frame.mm_per_unit)]
 
 
 def _rows(runs: list[TextLine]) -> list[TextLine]:
@@ -126,12 +126,16 @@ def _rows(runs: list[TextLine]) -> list[TextLine]:
 
 
 def _join(runs: list[TextLine]) -> TextLine:
-    first = runs[0]
-    text = " ".join(" ".join(run.text for run in runs).split())
+    """One line from the runs of a row, left to right: a space between two runs only where
+    their glyphs are apart."""
+    text = runs[0].text
+    for before, run in pairwise(runs):
+        apart = run.left_mm - before.right_mm > _WORD_GAP * run.size_mm
+        text += (" " if apart else "") + run.text
     return TextLine(
-        text=text,
-        left_mm=first.left_mm,
+        text=" ".join(text.split()),
+        left_mm=runs[0].left_mm,
         right_mm=max(run.right_mm for run in runs),
-        baseline_mm=first.baseline_mm,
+        baseline_mm=runs[0].baseline_mm,
         size_mm=max(run.size_mm for run in runs),
     )
