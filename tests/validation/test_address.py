@@ -1,8 +1,11 @@
 """address_block: the recipient's address read from the envelope window zone."""
 
+import pytest
+
 from imprimfip.config.rules import ValidationRules
 from imprimfip.postal import PostalAddress
 from imprimfip.validation.check import check_pdf
+from imprimfip.validation.survey import WINDOW_CODES
 from tests.fixtures import pdfs
 from tests.fixtures.rules import rules_of
 
@@ -83,3 +86,15 @@ def test_an_unreadable_block_gives_no_address_but_the_letter_is_still_reported()
 def test_the_address_rules_can_be_switched_off():
     rules = rules_of(severity={"address_block": "off"})
     assert check_pdf(pdfs.make_letter(address_lines=()), rules).findings == ()
+
+
+@pytest.mark.parametrize(
+    "make", [pdfs.make_bomb, pdfs.make_recursive_form], ids=["bomb", "recursive form"]
+)
+def test_pypdf_s_bounds_stop_a_hostile_first_page_before_pdfium_reads_its_address(make):
+    """With only the address check on, nothing else reads the page first: PDFium would
+    inflate the bomb whole and never finish drawing the form."""
+    others = ("fonts_not_embedded", "form_not_flattened", "reserved_zone_ink", *WINDOW_CODES)
+    rules = rules_of(severity=dict.fromkeys(others, "off"))
+    [finding] = check_pdf(make(), rules).findings
+    assert (finding.code, finding.details["reason"]) == ("too_complex", "limit")

@@ -1,4 +1,5 @@
-"""Pages as PDFium prints them: each page as a picture, and where its text sits.
+"""Pages as PDFium prints them: each page as a picture, and where its text sits (its
+lines for the address, textlines; its runs for the window).
 
 The boundary with pypdfium2, as document.py is with pypdf: PDFium failing on a file that
 pypdf opened raises `Unreadable` (the file is damaged). Pictures are in the page's displayed
@@ -10,7 +11,8 @@ are left out (PDFium leaves out such annotations when printing, but not such for
 which are hidden here before drawing).
 
 PDFium and Pillow are imported when the first page is opened: a worker checking a letter
-whose flow draws no page (and `imprimfip validate` waiting for it) does without them.
+whose flow reads and draws no page (and `imprimfip validate` waiting for it) does without
+them.
 """
 
 from __future__ import annotations
