@@ -94,7 +94,8 @@ def _resolved(contents: Any) -> Any:
 
 
 class PageContent:
-    """One file's parsed content streams, and what PDFium found drawn on its pages."""
+    """One file's parsed content streams, what PDFium found drawn on its pages, and the
+    file as PDFium opened it."""
 
     def __init__(self, reader: PdfReader) -> None:
         self.reader = reader

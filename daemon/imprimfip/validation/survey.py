@@ -65,15 +65,13 @@ def drawings(doc: Document, rules: ValidationRules, indexes: Iterable[int]) -> l
     missing = [index for index in indexes if index not in known]
     if missing:
         fonts_on = rules.severity_of("fonts_not_embedded") != "off"
-        pages = opened(doc, rules)
         for index in missing:
-            known[index] = _drawing(pages, index, doc, rules, fonts=fonts_on)
+            known[index] = _drawing(index, doc, rules, fonts=fonts_on)
     return [known[index] for index in indexes]
 
 
-def _drawing(
-    pages: Pages, index: int, doc: Document, rules: ValidationRules, *, fonts: bool
-) -> Drawing:
+def _drawing(index: int, doc: Document, rules: ValidationRules, *, fonts: bool) -> Drawing:
+    """What page `index` draws; PDFium opens the file only when a page must be loaded."""
     page = doc.reader.pages[index]
     first = index in rules.first_pages(doc.pages)
     # The window checks look for themselves on the page they load (Pages.reaches).
@@ -84,4 +82,4 @@ def _drawing(
         return _NOTHING
     if fonts and doc.content.form_nesting(get(page, "/Resources")) > MAX_FORM_NESTING:
         return _UNKNOWN
-    return pages.drawing(index, page_frame(page), zones, fonts=fonts, keep=first)
+    return opened(doc, rules).drawing(index, page_frame(page), zones, fonts=fonts, keep=first)
