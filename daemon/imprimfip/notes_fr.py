@@ -95,7 +95,9 @@ def address_unreadable() -> Reason:
         "Pour une lettre recommandée (LRAR), IMPRIM'FIP a besoin de l'adresse du destinataire, "
         "lue dans le bloc adresse de la première page (zone de la fenêtre de l'enveloppe). Ce "
         "bloc n'a pas pu être lu : placez l'adresse dans la fenêtre, de 3 à 6 lignes, la "
-        "dernière avec le code postal à 5 chiffres puis la ville.",
+        "dernière avec le code postal à 5 chiffres puis la ville. Si elle y est déjà, un de "
+        "ses caractères ne se lit pas dans le PDF (police sans correspondance de caractères) : "
+        "choisissez une police courante pour l'adresse, puis réexportez le PDF.",
     )
 
 

@@ -64,6 +64,10 @@ class PostalAddress:
         }
 
 
+UNREADABLE = "\ufffd"
+"""Stands in a line read from a page for a character with no readable value."""
+
+
 def plain(text: str) -> str:
     """Upper case without accents, as the patterns below expect."""
     decomposed = unicodedata.normalize("NFKD", text.upper())
@@ -71,8 +75,11 @@ def plain(text: str) -> str:
 
 
 def from_lines(lines: Sequence[str]) -> PostalAddress | None:
-    """The parts of an address block, or None when it ends with no postal line or has
-    more lines than IMPRIM'FIP's fields (name, line2 to line5, postal line, country)."""
+    """The parts of an address block, or None when it ends with no postal line, has more
+    lines than IMPRIM'FIP's fields (name, line2 to line5, postal line, country), or holds
+    a character that could not be read: a recipient is sent only as the letter shows it."""
+    if any(UNREADABLE in line for line in lines):
+        return None
     tail = _split_tail(lines)
     if tail is None or not 1 <= len(tail[0]) <= 1 + MAX_MIDDLE_LINES:
         return None

@@ -2,10 +2,12 @@
 
 import pytest
 
+from imprimfip import postal
 from imprimfip.config.rules import ValidationRules
-from imprimfip.postal import PostalAddress
+from imprimfip.postal import UNREADABLE, PostalAddress
 from imprimfip.validation.check import check_pdf
 from imprimfip.validation.survey import WINDOW_CODES
+from imprimfip.validation.textlines import character
 from tests.fixtures import pdfs
 from tests.fixtures.rules import rules_of
 
@@ -98,3 +100,28 @@ def test_pypdf_s_bounds_stop_a_hostile_first_page_before_pdfium_reads_its_addres
     rules = rules_of(severity=dict.fromkeys(others, "off"))
     [finding] = check_pdf(make(), rules).findings
     assert (finding.code, finding.details["reason"]) == ("too_complex", "limit")
+
+
+def test_a_recipient_line_ending_with_a_hyphen_keeps_its_hyphen():
+    """PDFium marks a hyphen ending a line with a control character (0x02): the registered
+    letter goes to the name the letter shows, never to one with a control character."""
+    lines = ("MONSIEUR JEAN PIERRE-", "LOUIS MARTIN", "12 RUE DES LILAS", "75011 PARIS")
+    report = check_pdf(pdfs.make_letter(address_lines=lines), RULES, want_address=True)
+    assert report.ok
+    assert report.address is not None and report.address.name == "MONSIEUR JEAN PIERRE-"
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [(0x41, "A"), (0xE9, "é"), (0x20, " "), (0xA0, "\xa0"), (0x02, "-"), (0x1B, UNREADABLE),
+     (0x00, UNREADABLE), (0xD800, UNREADABLE), (0xE000, UNREADABLE), (0x110000, UNREADABLE)],
+)  # fmt: skip
+def test_a_character_pdfium_gives_is_read_as_text_or_as_unreadable(code, text):
+    assert character(code) == text
+
+
+def test_a_recipient_with_an_unreadable_character_is_not_sent():
+    """A glyph with no readable value would go out as a replacement sign in the name."""
+    lines = ["MONSIEUR JEAN MARTIN", f"12 RUE DES {UNREADABLE}ILAS", "75011 PARIS"]
+    assert postal.from_lines(lines) is None
+    assert postal.from_lines([line.replace(UNREADABLE, "L") for line in lines]) is not None

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import ctypes
 import math
+import sys
+import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from imprimfip.postal import UNREADABLE
 from imprimfip.validation.geometry import PageFrame, display_box
 
 CAP_HEIGHT = 0.72
@@ -30,6 +33,8 @@ _COLUMN_GAP = 2.5
 """A wider horizontal gap than this many em between runs of a row starts another line."""
 _NO_OBJECT = bytes(ctypes.c_void_p())
 """A null pointer's bytes: the text object PDFium gives for the line ends it adds."""
+_LINE_END_HYPHEN = 0x02
+"""What PDFium gives for a hyphen it finds ending a line (it takes it for a word cut)."""
 _WORD_GAP = 0.15
 """Runs of a line further apart than this many em are two words; closer, one word written
 in two strings (a change of font or kerning inside a word)."""
@@ -77,9 +82,24 @@ def page_lines(textpage: Any, frame: PageFrame) -> list[TextLine]:
                 _run(pdfium_c, textpage, frame, first, chars) if owner != _NO_OBJECT else ()
             )
             first, owner, chars = index, key, []
-        chars.append(chr(pdfium_c.FPDFText_GetUnicode(textpage, index)))
+        chars.append(character(pdfium_c.FPDFText_GetUnicode(textpage, index)))
     runs.extend(_run(pdfium_c, textpage, frame, first, chars) if owner != _NO_OBJECT else ())
     return _rows(runs)
+
+
+def character(code: int) -> str:
+    """The text of a character whose Unicode value PDFium gives as `code`; UNREADABLE for
+    a code with no readable value (a control code, half a surrogate pair, a private-use
+    code from a symbol font), so that none reaches a note, a terminal or a recipient."""
+    if code == _LINE_END_HYPHEN:
+        return "-"
+    if code > sys.maxunicode:
+        return UNREADABLE
+    char = chr(code)
+    if char.isspace() or char.isprintable():
+        return char
+    # Unassigned code points are left as they are: a newer font may know them.
+    return UNREADABLE if unicodedata.category(char) in ("Cc", "Cs", "Co") else char
 
 
 def _run(
