@@ -114,7 +114,8 @@ def test_a_recipient_line_ending_with_a_hyphen_keeps_its_hyphen():
 @pytest.mark.parametrize(
     ("code", "text"),
     [(0x41, "A"), (0xE9, "é"), (0x20, " "), (0xA0, "\xa0"), (0x02, "-"), (0x1B, UNREADABLE),
-     (0x00, UNREADABLE), (0xD800, UNREADABLE), (0xE000, UNREADABLE), (0x110000, UNREADABLE)],
+     (0x00, UNREADABLE), (0xAD, UNREADABLE), (0x200D, UNREADABLE), (0xD800, UNREADABLE),
+     (0xE000, UNREADABLE), (0x110000, UNREADABLE)],
 )  # fmt: skip
 def test_a_character_pdfium_gives_is_read_as_text_or_as_unreadable(code, text):
     assert character(code) == text

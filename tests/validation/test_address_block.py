@@ -5,6 +5,7 @@ letters from real templates.
 """
 
 import pytest
+from reportlab.lib.units import mm
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
@@ -148,3 +149,69 @@ def test_one_address_zone_gives_one_finding_listing_its_faults():
         "no_postal_line",
     ]
     assert finding.message.count("fenêtre de l'enveloppe") == 1
+
+
+def condensed(lines, at=(110.0, 60.0), scale=60):
+    """An `extra` writing `lines` 4.5 mm apart, squeezed to `scale` % of their width (Tz)."""
+
+    def draw(canvas):
+        canvas.saveState()
+        text = canvas.beginText(at[0] * mm, (297 - at[1]) * mm)
+        text.setFont(pdfs.FONT, 10)
+        text.setHorizScale(scale)
+        text.setLeading(4.5 * mm)
+        for line in lines:
+            text.textLine(line)
+        canvas.drawText(text)
+        canvas.restoreState()
+
+    return draw
+
+
+def test_a_name_squeezed_narrower_is_still_the_first_line_of_the_address():
+    # Horizontal scaling makes glyphs narrower, not smaller: the name keeps its place.
+    report = read(letter(("", *FOUR[1:]), extra=condensed(FOUR[:1])))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)
+
+
+def test_an_address_squeezed_narrower_is_read_whole():
+    report = read(letter((), extra=condensed(FOUR)))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)
+
+
+def test_a_line_passing_the_right_edge_is_refused_though_its_last_glyph_is_back_inside():
+    """Its extent is every glyph's, not its first and last ones' (a TJ can move back)."""
+
+    def passing(canvas):
+        # Helvetica, whose codes are plain ASCII (not embedded: that is reported too).
+        canvas.setFont("Helvetica", 10)
+        canvas.drawString(0, 0, "")
+        name = canvas._doc.getInternalFontName("Helvetica")
+        canvas._code.append(
+            f"BT {name} 10 Tf 1 0 0 1 {110 * mm:.3f} {237 * mm:.3f} Tm "
+            "[(MADAME WWWWWWWWWWWWWWWWWWWWWWW) 20000 (X)] TJ ET"
+        )
+
+    report = read(letter(("", *FOUR[1:]), extra=passing))
+    assert ("outside", "right") in faults(report)
+    assert not report.ok
+
+
+@pytest.mark.parametrize("size", [13, 7.5])
+def test_a_name_in_another_size_than_the_rest_is_refused_not_left_out(size):
+    """Left out of the block for its size, the name would let line 2 go as the name."""
+    name = pdfs.draw_text(FOUR[0], (110.0, 60.0), size)
+    report = read(letter(("", *FOUR[1:]), extra=name))
+    assert not report.ok
+    assert ("mixed_sizes", None) in faults(report)
+    assert FOUR[0] in report.errors[0].message
+
+
+def test_a_country_line_in_smaller_print_under_the_address_is_refused_not_left_out():
+    abroad = ("MONSIEUR HANS MULLER", "FRIEDRICHSTRASSE 12", "10117 BERLIN")
+    country = pdfs.draw_text("ALLEMAGNE", (110.0, 60.0 + 3 * 4.5), 7.5)
+    report = read(letter(abroad, extra=country))
+    assert not report.ok
+    assert ("mixed_sizes", None) in faults(report)

@@ -6,7 +6,8 @@ part of an address (a reference, "Objet", a date, a telephone number) end a bloc
 block with the most lines in the flow's address zone is the address, read whole: if any of
 its lines sticks out of the zone (beyond a tolerance for our estimate of glyph boxes) the
 letter is refused with that reason, never sent to the part inside. So is an address cut
-in two by a blank line, since either part could be taken for it. Its lines then follow the
+in two by a blank line, or with a line in another size just above or below it (a name in
+larger print), since either part could be taken for it. Its lines then follow the
 rules of `imprimfip.postal`; lower case and accents are reported separately (warnings by
 default), as La Poste recommends plain capitals.
 """
@@ -74,6 +75,14 @@ def find_block(lines: Sequence[TextLine], zone: AddressZone) -> AddressBlock:
     ]
     if detached:
         placement.append({"problem": "split", "detached": detached})
+    resized = [
+        line.text
+        for block in candidates
+        if block is not chosen and block[0].text not in detached and _adjoins(block, chosen)
+        for line in block
+    ]
+    if resized:
+        placement.append({"problem": "mixed_sizes", "lines": resized})
     return AddressBlock(tuple(chosen), tuple(placement))
 
 
@@ -131,6 +140,23 @@ def _continues(above: Sequence[TextLine], block: Sequence[TextLine]) -> bool:
         and abs(last.size_mm - first.size_mm) <= _SAME_SIZE * first.size_mm
         and first.baseline_mm - last.baseline_mm <= 4 * first.size_mm
     )
+
+
+def _adjoins(other: Sequence[TextLine], block: Sequence[TextLine]) -> bool:
+    """Whether `other`, left out of `block` for the size of its text, sits where a line of
+    `block` would, just above or just below it: a name in larger print, a country in
+    smaller print. Farther than the block's own spacing, a small line is the sender's."""
+    pitch = (
+        _REGULAR * (block[1].baseline_mm - block[0].baseline_mm)
+        if len(block) > 1
+        else _MAX_PITCH * block[0].size_mm
+    )
+    for near, far in ((other[-1], block[0]), (block[-1], other[0])):
+        gap = far.baseline_mm - near.baseline_mm
+        aligned = abs(other[0].left_mm - block[0].left_mm) <= _ALIGNED_MM
+        if aligned and 0 < gap <= max(pitch, _MAX_PITCH * other[0].size_mm):
+            return True
+    return False
 
 
 def _overlaps(line: TextLine, zone: AddressZone) -> bool:

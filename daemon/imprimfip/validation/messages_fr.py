@@ -252,21 +252,36 @@ def _address_fault(fault: Details) -> str:
             f"la ligne « {fault['line']} » {where} de {by} mm, l'enveloppe en cacherait une "
             f"partie ({move} d'au moins {by} mm, ou réduisez la taille du texte)"
         )
-    if problem == "split":
-        detached = list(fault.get("detached") or [])
-        which = (
-            f"la ligne « {detached[0]} » est séparée"
-            if len(detached) == 1
-            else f"les lignes « {' / '.join(detached)} » sont séparées"
-        )
-        return (
-            f"l'adresse est coupée par une ligne vide : {which} du reste de l'adresse "
-            "(supprimez la ligne vide, pour que toute l'adresse forme un seul bloc)"
-        )
+    if problem in ("split", "mixed_sizes"):
+        return _apart(fault)
     return (
         f"sa dernière ligne est « {fault.get('line', '')} », alors qu'elle doit contenir le "
         "code postal à 5 chiffres suivi de la ville (ex. « 75011 PARIS »), ou le pays seul "
         "pour l'étranger"
+    )
+
+
+def _apart(fault: Details) -> str:
+    """Lines set apart from the rest of the address: by a blank line ("split", the lines
+    above it in `detached`), or by their size ("mixed_sizes", in `lines`)."""
+    split = fault.get("problem") == "split"
+    lines = list(fault.get("detached" if split else "lines") or [])
+    state = "séparée" if split else "écrite"
+    which = (
+        f"la ligne « {lines[0]} » est {state}"
+        if len(lines) == 1
+        else f"les lignes « {' / '.join(lines)} » sont {state}s"
+    )
+    if split:
+        return (
+            f"l'adresse est coupée par une ligne vide : {which} du reste de l'adresse "
+            "(supprimez la ligne vide, pour que toute l'adresse forme un seul bloc)"
+        )
+    belongs = "elle en fait partie" if len(lines) == 1 else "elles en font partie"
+    return (
+        f"{which} dans une autre taille que le reste de l'adresse, juste à côté : on ne "
+        f"peut pas savoir si {belongs} (écrivez toute l'adresse dans la même police et la "
+        "même taille)"
     )
 
 

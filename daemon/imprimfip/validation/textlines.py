@@ -98,8 +98,9 @@ def character(code: int) -> str:
     char = chr(code)
     if char.isspace() or char.isprintable():
         return char
-    # Unassigned code points are left as they are: a newer font may know them.
-    return UNREADABLE if unicodedata.category(char) in ("Cc", "Cs", "Co") else char
+    # Unassigned code points are left as they are: a newer font may know them. Format
+    # characters (a zero-width joiner, a direction override) print nothing themselves.
+    return UNREADABLE if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") else char
 
 
 def _run(
@@ -116,15 +117,22 @@ def _run(
     pdfium_c.FPDFText_GetCharOrigin(textpage, start, x, y)
     matrix = pdfium_c.FS_MATRIX()
     pdfium_c.FPDFText_GetMatrix(textpage, start, matrix)
-    scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+    # The glyphs' height: horizontal scaling (Tz) makes them narrower, not smaller.
+    scale = math.hypot(matrix.c, matrix.d) or 1.0
     size = pdfium_c.FPDFText_GetFontSize(textpage, start) * scale
-    boxes = []
-    for index in (start, end):
-        rect = pdfium_c.FS_RECTF()
+    # Every glyph's box, not only the first and last ones': a string can move back left.
+    rect, edges = pdfium_c.FS_RECTF(), [math.inf, math.inf, -math.inf, -math.inf]
+    for index in range(start, end + 1):
+        if chars[index - first].isspace():
+            continue
         pdfium_c.FPDFText_GetLooseCharBox(textpage, index, rect)
-        boxes.append(display_box(frame, (rect.left, rect.bottom, rect.right, rect.top)))
-    left = min(box[0] for box in boxes)
-    right = max(box[2] for box in boxes)
+        edges = [
+            min(edges[0], rect.left),
+            min(edges[1], rect.bottom),
+            max(edges[2], rect.right),
+            max(edges[3], rect.top),
+        ]
+    left, _, right, _ = display_box(frame, edges)
     baseline = frame.to_display_mm(x.value, y.value)[1]
     return [TextLine(text.strip(), left, right, baseline, size * frame.mm_per_unit)]
 
