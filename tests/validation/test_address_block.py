@@ -6,6 +6,7 @@ letters from real templates.
 
 import pytest
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from imprimfip.config.rules import ValidationRules
 from imprimfip.validation.check import check_pdf
@@ -215,3 +216,67 @@ def test_a_country_line_in_smaller_print_under_the_address_is_refused_not_left_o
     report = read(letter(abroad, extra=country))
     assert not report.ok
     assert ("mixed_sizes", None) in faults(report)
+
+
+def hidden(how, text="MONSIEUR JEAN MARTIN", at=(110.0, 55.5)):
+    """An `extra` writing `text` where it prints nothing: `how` is "invisible" (render mode
+    3), "white", "clipped" (clipped away) or "covered" (by a white rectangle)."""
+
+    def draw(canvas):
+        x, y = at[0] * mm, (297 - at[1]) * mm
+        canvas.saveState()
+        if how == "clipped":
+            path = canvas.beginPath()
+            path.rect(0, 0, 1, 1)
+            canvas.clipPath(path, stroke=0, fill=0)
+        if how == "white":
+            canvas.setFillColorRGB(1, 1, 1)
+        line = canvas.beginText(x, y)
+        line.setFont(pdfs.FONT, 10)
+        line.setTextRenderMode(3 if how == "invisible" else 0)
+        line.textOut(text)
+        canvas.drawText(line)
+        if how == "covered":
+            canvas.setFillColorRGB(1, 1, 1)
+            canvas.rect(x - 2 * mm, y - 2 * mm, 120 * mm, 6 * mm, fill=1, stroke=0)
+        canvas.restoreState()
+
+    return draw
+
+
+@pytest.mark.parametrize("how", ["invisible", "white", "clipped", "covered"])
+def test_a_name_the_letter_does_not_print_is_not_taken_for_the_recipient(how):
+    """Hidden one line above the name, it would be the first line of the block."""
+    report = read(letter(extra=hidden(how)))
+    assert shown(report) == list(FOUR)
+    assert "address_block" not in [f.code for f in report.findings]
+
+
+def test_a_word_the_letter_does_not_print_is_not_added_to_the_name():
+    name_mm = stringWidth(FOUR[0], pdfs.FONT, 10) / mm
+    after = hidden("invisible", " ET FILS", at=(110.0 + name_mm, 60.0))
+    report = read(letter(extra=after))
+    assert shown(report) == list(FOUR)
+
+
+def test_an_address_printed_nowhere_is_refused_as_empty():
+    lines = [hidden("invisible", line, (110.0, 60.0 + i * 4.5)) for i, line in enumerate(FOUR)]
+    report = read(letter((), extra=pdfs.draw_all(*lines)))
+    assert ("empty", None) in faults(report)
+    assert report.address is None
+
+
+def test_a_scanned_address_under_its_recognised_text_is_read():
+    """A scanner's character recognition lays invisible text over the picture of the text:
+    that text is what the letter shows (here the picture is a black bar under each line)."""
+
+    def scanned(canvas):
+        for index, line in enumerate(FOUR):
+            width = stringWidth(line, pdfs.FONT, 10)
+            canvas.rect(110 * mm, (297 - 60 - index * 4.5) * mm, width, 2 * mm, fill=1)
+        for index, line in enumerate(FOUR):
+            hidden("invisible", line, (110.0, 60.0 + index * 4.5))(canvas)
+
+    report = read(letter((), extra=scanned))
+    assert shown(report) == list(FOUR)
+    assert report.ok, [f.message for f in report.findings]

@@ -21,15 +21,20 @@ from dataclasses import dataclass
 from imprimfip import postal
 from imprimfip.config.rules import AddressZone, ValidationRules
 from imprimfip.postal import Fault, PostalAddress
-from imprimfip.validation import survey
+from imprimfip.validation import ink, survey
 from imprimfip.validation.document import Document
-from imprimfip.validation.geometry import page_frame
+from imprimfip.validation.geometry import PageFrame, page_frame
+from imprimfip.validation.placement import CHECK_PX_PER_MM
+from imprimfip.validation.raster import Box, Pages, widened
 from imprimfip.validation.report import Problem
-from imprimfip.validation.textlines import TextLine
+from imprimfip.validation.textlines import TextLine, rows
 
 OVERFLOW_TOLERANCE_MM = 1.0
 """How far a line may seem to pass the zone's edge before the block counts as sticking out:
 the height of its glyphs is estimated from its size (see textlines)."""
+_INK_MARGIN_MM = 0.5
+"""Around a run of text whose ink is looked for: a pixel's width, for marks as small as a
+full stop on the baseline, which the estimated box may just miss."""
 _ALIGNED_MM = 1.5
 _SAME_SIZE = 0.2
 """Lines of one block differ in size by at most this fraction."""
@@ -215,11 +220,37 @@ def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> It
             yield Problem(code, page, {"lines": lines, "boxes": boxes})
 
 
+def printed_lines(pages: Pages, index: int, frame: PageFrame, zone: AddressZone) -> list[TextLine]:
+    """The text lines of page `index` (from 0) as the letter shows them: a run of text
+    wholly inside the window that puts no ink there at all (invisible text, white text,
+    text covered or clipped away) is not part of them. Text over ink is kept: the layer a
+    scanner's character recognition lays over the picture of its text reads that text."""
+    window = zone.box
+    picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=window)
+    return rows(
+        [
+            run
+            for run in pages.runs(index, frame)
+            if not _within(run, window) or ink.inked(picture, widened(_box(run), _INK_MARGIN_MM))
+        ]
+    )
+
+
+def _box(line: TextLine) -> Box:
+    return (line.left_mm, line.top_mm, line.right_mm, line.bottom_mm)
+
+
+def _within(line: TextLine, window: Box) -> bool:
+    left, top, right, bottom = _box(line)
+    return left >= window[0] and top >= window[1] and right <= window[2] and bottom <= window[3]
+
+
 def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBlock:
     """The address block of page `index` (from 0), read from the page PDFium loads for the
     window checks too."""
     frame = page_frame(doc.reader.pages[index])
-    return find_block(survey.opened(doc, rules).lines(index, frame), rules.address_zone)
+    pages = survey.opened(doc, rules)
+    return find_block(printed_lines(pages, index, frame, rules.address_zone), rules.address_zone)
 
 
 def address_rule(doc: Document, rules: ValidationRules) -> Iterator[Problem]:

@@ -102,6 +102,12 @@ def measure(picture: Picture, box: Box) -> Mark | None:
     return None if region.empty else region.mark()
 
 
+def inked(picture: Picture, box: Box) -> bool:
+    """Whether any pixel under `box` carries ink, however little."""
+    region = _Region.of(picture, box)
+    return not region.empty and region.image.getextrema()[0] < INK_LEVEL
+
+
 def marks(picture: Picture, box: Box, *, blank: Sequence[Box] = ()) -> list[Mark]:
     """The separate marks of ink under `box`, leaving out what lies inside `blank` boxes.
 

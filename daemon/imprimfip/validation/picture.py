@@ -91,7 +91,8 @@ def draw(data: bytes, report: Report, rules: ValidationRules) -> bytes:
     read = _address_boxes(findings)
     with Pages(data) as pages:
         if not read and report.address is not None and number == 1:
-            block = address.find_block(pages.lines(0, frame), rules.address_zone)
+            lines = address.printed_lines(pages, 0, frame, rules.address_zone)
+            block = address.find_block(lines, rules.address_zone)
             read = [tuple(line.box()) for line in block.lines]  # type: ignore[misc]
         picture = pages.picture(number - 1, frame, PICTURE_PX_PER_MM, color=True)
     shown = _Shown(picture, frame.size_mm, tuple(findings), letter_start, tuple(read))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from imprimfip.validation.document import Unreadable
 from imprimfip.validation.geometry import PageFrame, display_box
-from imprimfip.validation.textlines import TextLine, page_lines
+from imprimfip.validation.textlines import TextLine, page_runs
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -125,6 +125,9 @@ class Pages:
         self._loaded: tuple[int, pdfium.PdfPage] | None = None
         self._text: pdfium.PdfTextPage | None = None
         """The loaded page's text, read once for its lines and the window's text."""
+        self._runs: list[TextLine] | None = None
+        self._pictures: dict[tuple[float, bool, Box | None], Picture] = {}
+        """The loaded page's runs of text and pictures, for each check that asks."""
 
     def __enter__(self) -> Pages:
         return self
@@ -142,6 +145,8 @@ class Pages:
         self._pdf.close()
 
     def _unload(self) -> None:
+        self._runs = None
+        self._pictures = {}
         if self._text is not None:
             self._text.close()
             self._text = None
@@ -175,8 +180,22 @@ class Pages:
         """The page as printed, grey ("L") or in colour ("RGB"), at `px_per_mm` unless
         the page is too large for MAX_SIDE_PX; with `only`, just the pixels of the whole
         page's picture that lie under that box (the same pixels: PDFium draws the page at
-        the same place and leaves out what falls outside them, which is quicker)."""
+        the same place and leaves out what falls outside them, which is quicker). Drawn
+        once for the checks that ask for the same picture of the loaded page."""
         page = self._page(index)
+        key = (px_per_mm, color, only)
+        if key not in self._pictures:
+            self._pictures[key] = self._picture(page, frame, px_per_mm, color, only)
+        return self._pictures[key]
+
+    def _picture(
+        self,
+        page: pdfium.PdfPage,
+        frame: PageFrame,
+        px_per_mm: float,
+        color: bool,
+        only: Box | None,
+    ) -> Picture:
         px_per_mm = picture_scale(frame, px_per_mm)
         scale = px_per_mm * frame.mm_per_unit
         size = (math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale))
@@ -230,9 +249,13 @@ class Pages:
             self._text = page.get_textpage()
         return self._text
 
-    def lines(self, index: int, frame: PageFrame) -> list[TextLine]:
-        """The text lines of page `index`, with their baselines and sizes (textlines)."""
-        return page_lines(self._textpage(index).raw, frame)
+    def runs(self, index: int, frame: PageFrame) -> list[TextLine]:
+        """The runs of text of page `index`, with their baselines and sizes (textlines),
+        read once for the checks that ask."""
+        textpage = self._textpage(index)
+        if self._runs is None:
+            self._runs = page_runs(textpage.raw, frame)
+        return self._runs
 
     def text_runs(self, index: int, frame: PageFrame, near: Box) -> list[TextRun]:
         """The lines of text whose box overlaps `near`, top to bottom."""

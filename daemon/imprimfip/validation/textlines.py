@@ -66,9 +66,9 @@ class TextLine:
         return [round(v, 1) for v in (self.left_mm, self.top_mm, self.right_mm, self.bottom_mm)]
 
 
-def page_lines(textpage: Any, frame: PageFrame) -> list[TextLine]:
-    """The text of a page as lines, top to bottom then left to right, from PDFium's text
-    page (its raw handle) of the page in `frame`."""
+def page_runs(textpage: Any, frame: PageFrame) -> list[TextLine]:
+    """The runs of text of a page, in the order PDFium reads them, from its text page (its
+    raw handle) of the page in `frame`; `rows` makes them lines."""
     import pypdfium2.raw as pdfium_c  # noqa: PLC0415
 
     runs: list[TextLine] = []
@@ -84,7 +84,7 @@ def page_lines(textpage: Any, frame: PageFrame) -> list[TextLine]:
             first, owner, chars = index, key, []
         chars.append(character(pdfium_c.FPDFText_GetUnicode(textpage, index)))
     runs.extend(_run(pdfium_c, textpage, frame, first, chars) if owner != _NO_OBJECT else ())
-    return _rows(runs)
+    return runs
 
 
 def character(code: int) -> str:
@@ -137,16 +137,17 @@ def _run(
     return [TextLine(text.strip(), left, right, baseline, size * frame.mm_per_unit)]
 
 
-def _rows(runs: list[TextLine]) -> list[TextLine]:
-    """Runs on one baseline joined into lines, split where a wide gap parts two columns."""
-    rows: list[list[TextLine]] = []
+def rows(runs: list[TextLine]) -> list[TextLine]:
+    """Runs on one baseline joined into lines, split where a wide gap parts two columns,
+    top to bottom then left to right."""
+    found: list[list[TextLine]] = []
     for run in sorted(runs, key=lambda r: (r.baseline_mm, r.left_mm)):
-        if rows and run.baseline_mm - rows[-1][0].baseline_mm <= _SAME_ROW * run.size_mm:
-            rows[-1].append(run)
+        if found and run.baseline_mm - found[-1][0].baseline_mm <= _SAME_ROW * run.size_mm:
+            found[-1].append(run)
         else:
-            rows.append([run])
+            found.append([run])
     lines: list[TextLine] = []
-    for row in rows:
+    for row in found:
         current: list[TextLine] = []
         for run in sorted(row, key=lambda r: r.left_mm):
             if current and run.left_mm - current[-1].right_mm > _COLUMN_GAP * run.size_mm:
