@@ -280,3 +280,62 @@ def test_a_scanned_address_under_its_recognised_text_is_read():
     report = read(letter((), extra=scanned))
     assert shown(report) == list(FOUR)
     assert report.ok, [f.message for f in report.findings]
+
+
+@pytest.mark.parametrize("word_by_word", [False, True])
+def test_pale_type_drawn_piece_by_piece_loses_no_letter(word_by_word):
+    """Glyph by glyph, a thin pale I or L puts almost no ink on the window's picture: the
+    line shows, so all of it is read."""
+
+    def pale(canvas):
+        canvas.saveState()
+        canvas.setFillGray(0.75)
+        canvas.setFont(pdfs.FONT, 9)
+        for index, line in enumerate(SIX):
+            x, y = 110 * mm, (297 - 60 - index * 4.05) * mm
+            for piece in line.split(" ") if word_by_word else line:
+                canvas.drawString(x, y, piece)
+                x += stringWidth(piece + (" " if word_by_word else ""), pdfs.FONT, 9)
+        canvas.restoreState()
+
+    report = read(letter((), extra=pale))
+    assert shown(report) == list(SIX)
+
+
+@pytest.mark.parametrize("above_mm", [2.5, 3.5, 4.5])
+def test_a_sender_line_in_small_print_flush_with_the_address_is_not_part_of_it(above_mm):
+    sender = pdfs.draw_text(pdfs.SENDER, (110.0, 60.0 - above_mm), 7)
+    report = read(letter(extra=sender))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)
+
+
+@pytest.mark.parametrize(
+    "mention", ["CONFIDENTIEL", "PERSONNEL ET CONFIDENTIEL", "LR/AR", "PAR LETTRE RECOMMANDEE"]
+)
+@pytest.mark.parametrize("size", [8, 10])
+def test_a_mention_above_the_address_is_neither_its_name_nor_a_reason_to_refuse(mention, size):
+    report = read(letter(extra=pdfs.draw_text(mention, (110.0, 55.5), size)))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)
+
+
+@pytest.mark.parametrize("name", ["REFERENCE IMMOBILIER", "TEL ET COM SARL", "P.J. MARTIN"])
+def test_a_name_starting_like_a_label_is_the_name(name):
+    report = read(letter((name, *FOUR[1:])))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == [name, *FOUR[1:]]
+
+
+def test_a_service_line_in_small_print_under_the_address_is_not_part_of_it():
+    service = pdfs.draw_text("SIP LYON 3", (110.0, 60.0 + 3 * 4.5 + 4.0), 8)
+    report = read(letter(extra=service))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)
+
+
+def test_a_date_just_after_the_name_on_its_line_does_not_make_line_2_the_name():
+    date = pdfs.draw_text("Lyon, le 3 mars 2025", (110.0 + 50.0, 60.0), 10)
+    report = read(letter(extra=date))
+    assert report.address is None or report.address.name != FOUR[1]
+    assert not report.ok

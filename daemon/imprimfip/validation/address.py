@@ -43,14 +43,24 @@ _MAX_PITCH = 1.6
 _REGULAR = 1.25
 """A gap this many times the block's first one is a blank line, not the next line."""
 _NOT_ADDRESS = re.compile(
-    r"^(?:[VN]\s*/\s*REF|(?:VOS|NOS|VOTRE|NOTRE)\s+REF|REF\b|REFERENCE|OBJET\b|"
-    r"DOSSIER SUIVI|AFFAIRE SUIVIE|TEL\b|TELEPHONE|FAX\b|COURRIEL|E-?MAIL|P\.?\s?J\b|"
-    r"(?:LETTRE\s+)?RECOMMANDEE?\b|LRAR\b)"
-    r"|^(?:[A-Z' -]+,\s*)?LE\s+\d{1,2}(?:ER)?\s+[A-Z]+\s+\d{4}$"
+    r"^(?:[VN]\s*/\s*REF|(?:VOS|NOS|VOTRE|NOTRE)\s+REF|OBJET\b|DOSSIER SUIVI|AFFAIRE SUIVIE|"
+    r"(?:REF|REFERENCES?|TEL|TELEPHONE|FAX|COURRIEL|E-?MAIL)(?:\s*(?:[.]|N\s*°|\d|\+|$)|[^:]{0,30}:|\s+\S+@)|"
+    r"P\.?\s?J\.?(?=\s*(?::|\d|$))|"
+    r"(?:PERSONNEL\s+ET\s+)?CONFIDENTIEL$|URGENT$|LRAR\b|LR\s*/\s*AR\b|"
+    r"R[123](?:\s+AVEC\s+A\.?\s?R\.?)?$|(?:PAR\s+)?(?:(?:LETTRE|PLI|ENVOI)\s+)?RECOMMANDEE?\b)"
+    r"|^(?:[A-Z'-]+(?:\s+[A-Z'-]+){0,2},\s*)?LE\s+\d{1,2}(?:ER)?\s+[A-Z]+\s+\d{4}$"
     r"|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$"
 )
 """Lines that are never part of an address: references, subject, dates, contact lines, the
-registered-mail mention (plain upper case, see postal.plain)."""
+registered-mail and confidential mentions (plain upper case, see postal.plain). A word
+that starts a name too ("REFERENCE IMMOBILIER", "TEL ET COM", "P.J. MARTIN") is a label
+only followed by a full stop, "N°", a number, nothing, or a few words and a colon; a date
+line names a town of at most three words, so that a date written just after a name on its
+line does not make the name a date."""
+_SENDER = re.compile(r"\b\d{5}\b|\s[-–·•|/]\s|,.*,")
+"""What a sender's one-line address holds and a recipient's name never does: a postal
+code, parts between dashes, bullets or commas."""
+_COUNTRY = re.compile(r"[A-Z' -]+")
 
 
 @dataclass(frozen=True)
@@ -149,19 +159,23 @@ def _continues(above: Sequence[TextLine], block: Sequence[TextLine]) -> bool:
 
 def _adjoins(other: Sequence[TextLine], block: Sequence[TextLine]) -> bool:
     """Whether `other`, left out of `block` for the size of its text, sits where a line of
-    `block` would, just above or just below it: a name in larger print, a country in
-    smaller print. Farther than the block's own spacing, a small line is the sender's."""
+    `block` would, just above or just below it: a name in larger or smaller print, or a
+    country in another size under it. A sender's line in small print above the address,
+    and a line below it that cannot be a country, are not taken for part of it."""
+    if abs(other[0].left_mm - block[0].left_mm) > _ALIGNED_MM:
+        return False
     pitch = (
         _REGULAR * (block[1].baseline_mm - block[0].baseline_mm)
         if len(block) > 1
         else _MAX_PITCH * block[0].size_mm
     )
-    for near, far in ((other[-1], block[0]), (block[-1], other[0])):
-        gap = far.baseline_mm - near.baseline_mm
-        aligned = abs(other[0].left_mm - block[0].left_mm) <= _ALIGNED_MM
-        if aligned and 0 < gap <= max(pitch, _MAX_PITCH * other[0].size_mm):
-            return True
-    return False
+    reach = max(pitch, _MAX_PITCH * other[0].size_mm)
+    text = postal.plain(" ".join(line.text for line in other))
+    if other[-1].baseline_mm < block[0].baseline_mm:
+        sender = other[-1].size_mm < block[0].size_mm and _SENDER.search(text)
+        return not sender and block[0].baseline_mm - other[-1].baseline_mm <= reach
+    country = _COUNTRY.fullmatch(text) is not None and text.strip() != "FRANCE"
+    return country and 0 < other[0].baseline_mm - block[-1].baseline_mm <= reach
 
 
 def _overlaps(line: TextLine, zone: AddressZone) -> bool:
@@ -221,27 +235,29 @@ def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> It
 
 
 def printed_lines(pages: Pages, index: int, frame: PageFrame, zone: AddressZone) -> list[TextLine]:
-    """The text lines of page `index` (from 0) as the letter shows them: a run of text
-    wholly inside the window that puts no ink there at all (invisible text, white text,
-    text covered or clipped away) is not part of them. Text over ink is kept: the layer a
-    scanner's character recognition lays over the picture of its text reads that text."""
+    """The text lines of page `index` (from 0) as the letter shows them. Inside the window,
+    where what prints is known: a run of invisible text that nothing shows under is left
+    out (the invisible text a scanner recognised lies over the picture of its text, and is
+    kept), and so is a line of which nothing shows (white text, text covered or clipped
+    away). Never part of a line that shows: pale type may show too little ink glyph by
+    glyph, and a name must not lose a letter."""
     window = zone.box
     picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=window)
-    return rows(
-        [
-            run
-            for run in pages.runs(index, frame)
-            if not _within(run, window) or ink.inked(picture, widened(_box(run), _INK_MARGIN_MM))
-        ]
-    )
+
+    def unseen(line: TextLine) -> bool:
+        box = _box(line)
+        return _within(box, window) and not ink.shows(picture, widened(box, _INK_MARGIN_MM))
+
+    runs = [run for run in pages.runs(index, frame) if not (run.invisible and unseen(run))]
+    return [line for line in rows(runs) if not unseen(line)]
 
 
 def _box(line: TextLine) -> Box:
     return (line.left_mm, line.top_mm, line.right_mm, line.bottom_mm)
 
 
-def _within(line: TextLine, window: Box) -> bool:
-    left, top, right, bottom = _box(line)
+def _within(box: Box, window: Box) -> bool:
+    left, top, right, bottom = box
     return left >= window[0] and top >= window[1] and right <= window[2] and bottom <= window[3]
 
 

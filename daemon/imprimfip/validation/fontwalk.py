@@ -13,8 +13,8 @@ from pypdf.generic import DictionaryObject
 
 from imprimfip.validation.content import PageContent, declares_unembedded, get, is_embedded
 from imprimfip.validation.document import TooComplex
+from imprimfip.validation.textlines import INVISIBLE_MODES
 
-_INVISIBLE_MODES = (3, 7)
 _MAX_FORM_DEPTH = 12
 """Forms nest rarely more than 2 or 3 deep; deeper is a loop or an attack."""
 _MAX_FORMS_PER_PAGE = 1000
@@ -65,7 +65,7 @@ class _Walker:
                 state = saved.pop() if saved else state
             elif operator in _SHOW_OPERATORS:
                 font, mode = state
-                visible = font is not None and mode not in _INVISIBLE_MODES
+                visible = font is not None and mode not in INVISIBLE_MODES
                 if visible and _shows_glyphs(operator, operands):
                     self.drawing[id(font)] = font
             elif operator in self.handlers:

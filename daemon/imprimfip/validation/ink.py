@@ -23,6 +23,8 @@ MIN_INK_MM2 = 1.0
 """A 0.1 mm rule 10 mm long; a speck of dust or a full stop is much less."""
 CELL_MM = 2.0
 """Ink closer than this belongs to one mark (a logo, a barcode) when marks are told apart."""
+_CONTRAST = 6
+"""Grey levels between the lightest and darkest pixels of a place where something shows."""
 _DARKNESS = [255 - grey if grey < INK_LEVEL else 0 for grey in range(256)]
 """Each grey level's darkness, fainter than INK_LEVEL dropped."""
 _INKED = [255 if grey < INK_LEVEL else 0 for grey in range(256)]
@@ -102,10 +104,14 @@ def measure(picture: Picture, box: Box) -> Mark | None:
     return None if region.empty else region.mark()
 
 
-def inked(picture: Picture, box: Box) -> bool:
-    """Whether any pixel under `box` carries ink, however little."""
+def shows(picture: Picture, box: Box) -> bool:
+    """Whether anything shows under `box`: a pixel of ink, however little, or pixels that
+    differ from each other (pale type thinner than a pixel, white type on a tint)."""
     region = _Region.of(picture, box)
-    return not region.empty and region.image.getextrema()[0] < INK_LEVEL
+    if region.empty:
+        return False
+    darkest, lightest = region.image.getextrema()
+    return darkest < INK_LEVEL or lightest - darkest >= _CONTRAST
 
 
 def marks(picture: Picture, box: Box, *, blank: Sequence[Box] = ()) -> list[Mark]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from imprimfip.validation.document import Unreadable
 from imprimfip.validation.geometry import PageFrame, display_box
-from imprimfip.validation.textlines import TextLine, page_runs
+from imprimfip.validation.textlines import INVISIBLE_MODES, TextLine, page_runs
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -49,9 +49,6 @@ MAX_OBJECTS_LOOKED_AT = 100_000
 fonts are read by pypdf, whose own bounds decide."""
 _CLIP_MARGIN_PX = 4
 """Pixels drawn around part of a page, then cut off (see Pages.picture)."""
-_INVISIBLE_MODES = (3, 7)
-"""PDFium's FPDF_TEXTRENDERMODE_INVISIBLE and _CLIP (the PDF's own Tr 3 and 7), spelled out
-so that the module loads without PDFium."""
 
 
 @dataclass(frozen=True)
@@ -326,7 +323,7 @@ def _unembedded_text(pdfium_c: ModuleType, item: ctypes.c_void_p, budget: list[i
     kind = pdfium_c.FPDFPageObj_GetType(item)
     if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
         budget[0] -= 1
-        if pdfium_c.FPDFTextObj_GetTextRenderMode(item) in _INVISIBLE_MODES:
+        if pdfium_c.FPDFTextObj_GetTextRenderMode(item) in INVISIBLE_MODES:
             return False
         font = pdfium_c.FPDFTextObj_GetFont(item)
         return not font or pdfium_c.FPDFFont_GetIsEmbedded(font) != 1

@@ -33,6 +33,9 @@ _COLUMN_GAP = 2.5
 """A wider horizontal gap than this many em between runs of a row starts another line."""
 _NO_OBJECT = bytes(ctypes.c_void_p())
 """A null pointer's bytes: the text object PDFium gives for the line ends it adds."""
+INVISIBLE_MODES = (3, 7)
+"""The PDF's text render modes that print nothing (Tr 3, and 7: clip only), PDFium's
+FPDF_TEXTRENDERMODE_INVISIBLE and _CLIP, spelled out so that the module loads without it."""
 _LINE_END_HYPHEN = 0x02
 """What PDFium gives for a hyphen it finds ending a line (it takes it for a word cut)."""
 _WORD_GAP = 0.15
@@ -49,6 +52,8 @@ class TextLine:
     right_mm: float
     baseline_mm: float
     size_mm: float
+    invisible: bool = False
+    """Drawn in an invisible render mode, as the text a scanner recognised is."""
 
     @property
     def top_mm(self) -> float:
@@ -72,18 +77,19 @@ def page_runs(textpage: Any, frame: PageFrame) -> list[TextLine]:
     import pypdfium2.raw as pdfium_c  # noqa: PLC0415
 
     runs: list[TextLine] = []
-    first, owner, chars = 0, _NO_OBJECT, list[str]()
+    first, owner, chars, item = 0, _NO_OBJECT, list[str](), None
     for index in range(pdfium_c.FPDFText_CountChars(textpage)):
         # The object's address, as the pointer's bytes: quicker than ctypes.cast. Line
         # ends PDFium adds belong to no object, and end a run like another object.
-        key = bytes(pdfium_c.FPDFText_GetTextObject(textpage, index))
+        found = pdfium_c.FPDFText_GetTextObject(textpage, index)
+        key = bytes(found)
         if key != owner:
-            runs.extend(
-                _run(pdfium_c, textpage, frame, first, chars) if owner != _NO_OBJECT else ()
-            )
-            first, owner, chars = index, key, []
+            if owner != _NO_OBJECT:
+                runs.extend(_run(pdfium_c, textpage, frame, first, chars, item=item))
+            first, owner, chars, item = index, key, [], found
         chars.append(character(pdfium_c.FPDFText_GetUnicode(textpage, index)))
-    runs.extend(_run(pdfium_c, textpage, frame, first, chars) if owner != _NO_OBJECT else ())
+    if owner != _NO_OBJECT:
+        runs.extend(_run(pdfium_c, textpage, frame, first, chars, item=item))
     return runs
 
 
@@ -104,10 +110,10 @@ def character(code: int) -> str:
 
 
 def _run(
-    pdfium_c: Any, textpage: Any, frame: PageFrame, first: int, chars: list[str]
+    pdfium_c: Any, textpage: Any, frame: PageFrame, first: int, chars: list[str], *, item: Any
 ) -> list[TextLine]:
-    """The run of `chars` (characters `first`, `first` + 1... of `textpage`), without the
-    spaces around it: none when it is blank."""
+    """The run of `chars` (characters `first`, `first` + 1... of `textpage`, shown by the
+    text object `item`), without the spaces around it: none when it is blank."""
     text = "".join(chars)
     start = first + len(text) - len(text.lstrip())
     end = first + len(text.rstrip()) - 1
@@ -134,7 +140,8 @@ def _run(
         ]
     left, _, right, _ = display_box(frame, edges)
     baseline = frame.to_display_mm(x.value, y.value)[1]
-    return [TextLine(text.strip(), left, right, baseline, size * frame.mm_per_unit)]
+    invisible = pdfium_c.FPDFTextObj_GetTextRenderMode(item) in INVISIBLE_MODES
+    return [TextLine(text.strip(), left, right, baseline, size * frame.mm_per_unit, invisible)]
 
 
 def rows(runs: list[TextLine]) -> list[TextLine]:
@@ -171,4 +178,5 @@ def _join(runs: list[TextLine]) -> TextLine:
         right_mm=max(run.right_mm for run in runs),
         baseline_mm=runs[0].baseline_mm,
         size_mm=max(run.size_mm for run in runs),
+        invisible=all(run.invisible for run in runs),
     )
