@@ -209,6 +209,8 @@ def main() -> None:
     parser.add_argument("--corpus-rounds", type=int, default=3)
     parser.add_argument("--corpus-only", action="store_true")
     args = parser.parse_args()
+    if args.pictures < 1:
+        parser.error("--pictures must be at least 1: the rates are medians over those pages")
     corpus_summary = ""
     if args.corpus_rounds:
         files = corpus()
