@@ -339,3 +339,45 @@ def test_a_date_just_after_the_name_on_its_line_does_not_make_line_2_the_name():
     report = read(letter(extra=date))
     assert report.address is None or report.address.name != FOUR[1]
     assert not report.ok
+
+
+def beside(line_index, text, gap_mm=5.0):
+    """An `extra` writing `text` `gap_mm` after line `line_index` of FOUR, on its baseline."""
+    left = 110.0 + stringWidth(FOUR[line_index], pdfs.FONT, 10) / mm + gap_mm
+    return pdfs.draw_text(text, (left, 60.0 + line_index * 4.5))
+
+
+@pytest.mark.parametrize(
+    ("line_index", "text"), [(0, "LE 3 MARS"), (0, "N° 4521"), (1, "DOSSIER 45"), (3, "LE 2/12")]
+)
+def test_text_of_another_column_close_to_an_address_line_is_not_glued_to_it(line_index, text):
+    """A table's next cell can start 4 mm after a name that fills its own cell."""
+    report = read(letter(extra=beside(line_index, text)))
+    assert not report.ok
+    assert ("glued", None) in faults(report)
+
+
+def test_words_set_a_space_apart_in_separate_strings_are_one_line():
+    report = read(letter(extra=beside(0, "FILS", gap_mm=1.0)))
+    assert ("glued", None) not in faults(report)
+
+
+def test_a_second_address_in_the_window_is_refused_rather_than_guessed():
+    copy = ("COPIE A MAITRE DURAND", "3 PLACE BELLECOUR", "69002 LYON")
+    extra = pdfs.draw_all(
+        *(pdfs.draw_text(line, (115.0, 79.0 + i * 4.5)) for i, line in enumerate(copy))
+    )
+    report = read(letter(FOUR[:1] + FOUR[2:], extra=extra))
+    assert not report.ok
+    assert ("two_addresses", None) in faults(report)
+
+
+def test_recognised_text_shifted_over_the_printed_address_is_not_added_to_it():
+    """A scanner's invisible layer with a misread character, half a millimetre off."""
+    misread = ("MADAME CLAlRE MARTIN", *FOUR[1:])
+    layer = pdfs.draw_all(
+        *(hidden("invisible", line, (110.5, 60.0 + i * 4.5)) for i, line in enumerate(misread))
+    )
+    report = read(letter(extra=layer))
+    assert report.ok, [f.message for f in report.findings]
+    assert shown(report) == list(FOUR)

@@ -32,6 +32,11 @@ from imprimfip.validation.textlines import TextLine, rows
 OVERFLOW_TOLERANCE_MM = 1.0
 """How far a line may seem to pass the zone's edge before the block counts as sticking out:
 the height of its glyphs is estimated from its size (see textlines)."""
+_GLUED_EM = 0.8
+"""A wider gap than this between two strings of an address line (a space is about 0.3 em)
+is not a space typed in the address."""
+_OVERLAP_EM = 0.5
+"""Strings of one line overlapping by more than this are text over text."""
 _INK_MARGIN_MM = 0.5
 """Around a run of text whose ink is looked for: a pixel's width, for marks as small as a
 full stop on the baseline, which the estimated box may just miss."""
@@ -98,7 +103,30 @@ def find_block(lines: Sequence[TextLine], zone: AddressZone) -> AddressBlock:
     ]
     if resized:
         placement.append({"problem": "mixed_sizes", "lines": resized})
+    placement.extend(_crowded(chosen))
+    set_apart = {*detached, *resized}
+    others = [
+        block
+        for block in candidates
+        if block is not chosen
+        and block[0].text not in set_apart
+        and postal.from_lines([line.text for line in block]) is not None
+    ]
+    if others:
+        placement.append({"problem": "two_addresses", "other": [li.text for li in others[0]]})
     return AddressBlock(tuple(chosen), tuple(placement))
+
+
+def _crowded(block: Sequence[TextLine]) -> Iterator[Fault]:
+    """Lines of `block` made of strings set far apart (another column's text closer than a
+    column gap, a tabulation) or drawn over each other: either could be glued to the name."""
+    for problem, wrong in (
+        ("glued", lambda gap: gap > _GLUED_EM),
+        ("overlapping", lambda gap: gap < -_OVERLAP_EM),
+    ):
+        lines = [line.text for line in block if any(map(wrong, line.gaps_em))]
+        if lines:
+            yield {"problem": problem, "lines": lines}
 
 
 def _blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
@@ -236,11 +264,11 @@ def block_problems(block: AddressBlock, rules: ValidationRules, page: int) -> It
 
 def printed_lines(pages: Pages, index: int, frame: PageFrame, zone: AddressZone) -> list[TextLine]:
     """The text lines of page `index` (from 0) as the letter shows them. Inside the window,
-    where what prints is known: a run of invisible text that nothing shows under is left
-    out (the invisible text a scanner recognised lies over the picture of its text, and is
-    kept), and so is a line of which nothing shows (white text, text covered or clipped
-    away). Never part of a line that shows: pale type may show too little ink glyph by
-    glyph, and a name must not lose a letter."""
+    where what prints is known: a run of invisible text is left out where nothing shows
+    under it or printed text lies on it (the invisible text a scanner recognised lies over
+    the picture of its text, and is kept), and so is a line of which nothing shows (white
+    text, text covered or clipped away). Never part of a line that shows: pale type may
+    show too little ink glyph by glyph, and a name must not lose a letter."""
     window = zone.box
     picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=window)
 
@@ -248,7 +276,19 @@ def printed_lines(pages: Pages, index: int, frame: PageFrame, zone: AddressZone)
         box = _box(line)
         return _within(box, window) and not ink.shows(picture, widened(box, _INK_MARGIN_MM))
 
-    runs = [run for run in pages.runs(index, frame) if not (run.invisible and unseen(run))]
+    runs = pages.runs(index, frame)
+    shown = [run for run in runs if not run.invisible]
+
+    def covered(run: TextLine) -> bool:
+        """Whether printed text lies on `run`: the window shows that text, not this."""
+        return _within(_box(run), window) and any(
+            abs(other.baseline_mm - run.baseline_mm) <= run.size_mm / 2
+            and other.left_mm < run.right_mm
+            and run.left_mm < other.right_mm
+            for other in shown
+        )
+
+    runs = [run for run in runs if not (run.invisible and (unseen(run) or covered(run)))]
     return [line for line in rows(runs) if not unseen(line)]
 
 

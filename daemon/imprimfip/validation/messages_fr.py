@@ -252,8 +252,9 @@ def _address_fault(fault: Details) -> str:
             f"la ligne « {fault['line']} » {where} de {by} mm, l'enveloppe en cacherait une "
             f"partie ({move} d'au moins {by} mm, ou réduisez la taille du texte)"
         )
-    if problem in ("split", "mixed_sizes"):
-        return _apart(fault)
+    clause = _CLAUSES.get(str(problem))
+    if clause is not None:
+        return clause(fault)
     return (
         f"sa dernière ligne est « {fault.get('line', '')} », alors qu'elle doit contenir le "
         "code postal à 5 chiffres suivi de la ville (ex. « 75011 PARIS »), ou le pays seul "
@@ -283,6 +284,39 @@ def _apart(fault: Details) -> str:
         f"peut pas savoir si {belongs} (écrivez toute l'adresse dans la même police et la "
         "même taille)"
     )
+
+
+def _crowded(fault: Details) -> str:
+    """Other text mixed with the address: on its lines ("glued", "overlapping"), or a
+    second address in the window ("two_addresses", its lines in `other`)."""
+    problem = fault.get("problem")
+    if problem == "two_addresses":
+        other = " / ".join(fault.get("other") or [])
+        return (
+            f"la fenêtre montre une deuxième adresse (« {other} ») : on ne peut pas savoir "
+            "laquelle est celle du destinataire (ne laissez dans la fenêtre que son adresse)"
+        )
+    lines = " / ".join(f"« {line} »" for line in fault.get("lines") or [])
+    if problem == "glued":
+        return (
+            f"{lines} réunit des textes séparés par un grand espace (une autre colonne, une "
+            "tabulation) : écrivez chaque ligne de l'adresse d'un seul tenant, avec des "
+            "espaces simples, et rien à côté d'elle dans la fenêtre"
+        )
+    return (
+        f"{lines} est faite de textes écrits les uns sur les autres : gardez une seule "
+        "fois le texte de l'adresse"
+    )
+
+
+_CLAUSES: dict[str, Callable[[Details], str]] = {
+    "split": _apart,
+    "mixed_sizes": _apart,
+    "glued": _crowded,
+    "overlapping": _crowded,
+    "two_addresses": _crowded,
+}
+"""The faults told by a clause of their own, for other text near or on the address."""
 
 
 def _address_block(d: Details) -> Advice:

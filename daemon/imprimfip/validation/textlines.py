@@ -54,6 +54,9 @@ class TextLine:
     size_mm: float
     invisible: bool = False
     """Drawn in an invisible render mode, as the text a scanner recognised is."""
+    gaps_em: tuple[float, ...] = ()
+    """The gaps between the runs joined into this line, in em of its text: negative where
+    one overlaps the one before (see address.py, which refuses a block with wide ones)."""
 
     @property
     def top_mm(self) -> float:
@@ -169,9 +172,10 @@ def _join(runs: list[TextLine]) -> TextLine:
     """One line from the runs of a row, left to right: a space between two runs only where
     their glyphs are apart."""
     text = runs[0].text
+    gaps = []
     for before, run in pairwise(runs):
-        apart = run.left_mm - before.right_mm > _WORD_GAP * run.size_mm
-        text += (" " if apart else "") + run.text
+        gaps.append((run.left_mm - before.right_mm) / run.size_mm)
+        text += (" " if gaps[-1] > _WORD_GAP else "") + run.text
     return TextLine(
         text=" ".join(text.split()),
         left_mm=runs[0].left_mm,
@@ -179,4 +183,5 @@ def _join(runs: list[TextLine]) -> TextLine:
         baseline_mm=runs[0].baseline_mm,
         size_mm=max(run.size_mm for run in runs),
         invisible=all(run.invisible for run in runs),
+        gaps_em=tuple(gaps),
     )
