@@ -18,6 +18,11 @@ from dataclasses import dataclass
 
 _FRENCH_POSTAL_LINE = re.compile(r"^(\d{5})\s+(\D.*)$")
 _COUNTRY_LINE = re.compile(r"^[A-Z][A-Z '-]*$")
+_NEVER_COUNTRY = re.compile(
+    r"\b(?:CEDEX|BP|TSA|CS|SERVICES?|DIRECTION|BUREAU|POLE|CENTRE|AGENCE|ATTENTION)\b"
+)
+"""Words of French addresses that no country's name holds: a last line with one of them
+after a postal line is misplaced (CEDEX goes after the town), never sent as a country."""
 _FOREIGN_LOCALITY = re.compile(r"^(\S*\d\S*(?:\s\S*\d\S*)?)\s+(\D.*)$")
 _STREET = re.compile(
     r"^\d+\s*(BIS|TER|QUATER|[A-Z])?\s+(RUE|AVENUE|AV|BOULEVARD|BD|PLACE|CHEMIN|IMPASSE|"
@@ -118,6 +123,7 @@ def _is_country(lines: Sequence[str]) -> bool:
     last, above = plain(lines[-1]), plain(lines[-2])
     return (
         bool(_COUNTRY_LINE.match(last))
+        and not _NEVER_COUNTRY.search(last)
         and any(ch.isdigit() for ch in above)
         and not _STREET.match(above)
     )

@@ -22,6 +22,11 @@ LIMITS = {"min_lines": 3, "max_lines": 6, "max_chars": 38}
         (["M DUPONT", "10 RUE DES LILAS", "7501 PARIS"], ["no_postal_line"]),
         (["M DUPONT", "10 RUE DES LILAS", "75011 PARIS"], []),
         (["M DUPONT", "10 RUE DES LILAS", "75011 PARIS", "FRANCE"], []),
+        (["M DUPONT", "10 RUE DES LILAS", "75544 PARIS", "CEDEX"], ["no_postal_line"]),
+        (
+            ["SIE PARIS", "10 RUE DES LILAS", "75011 PARIS", "SERVICE CONTENTIEUX"],
+            ["no_postal_line"],
+        ),
         (["HERR MULLER", "HAUPTSTRASSE 5", "D-10115 BERLIN", "ALLEMAGNE"], []),
         (["M", "X" * 40], ["too_few_lines", "line_too_long", "no_postal_line"]),
     ],
