@@ -381,3 +381,12 @@ def test_recognised_text_shifted_over_the_printed_address_is_not_added_to_it():
     report = read(letter(extra=layer))
     assert report.ok, [f.message for f in report.findings]
     assert shown(report) == list(FOUR)
+
+
+def test_a_date_beside_a_short_name_does_not_make_line_2_the_name():
+    """'JEAN MARTIN' then 'Lyon, le 3 mars 2025' 3 mm further on reads as a date line."""
+    lines = ("JEAN MARTIN", *FOUR[1:])
+    left = 110.0 + stringWidth(lines[0], pdfs.FONT, 10) / mm + 3.0
+    report = read(letter(lines, extra=pdfs.draw_text("Lyon, le 3 mars 2025", (left, 60.0))))
+    assert not report.ok
+    assert ("glued", None) in faults(report)

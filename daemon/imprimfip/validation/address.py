@@ -129,11 +129,19 @@ def _crowded(block: Sequence[TextLine]) -> Iterator[Fault]:
             yield {"problem": problem, "lines": lines}
 
 
+def _is_label(line: TextLine) -> bool:
+    """Whether `line` is never part of an address (`_NOT_ADDRESS`). Not when strings far
+    apart make it up: a date written beside a name reads as a date line, and would take
+    the name away with it (the block then refuses the line as glued)."""
+    glued = any(gap > _GLUED_EM for gap in line.gaps_em)
+    return not glued and _NOT_ADDRESS.match(postal.plain(line.text)) is not None
+
+
 def _blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
     """Lines grouped into blocks, each block top to bottom; label lines stand alone."""
     blocks: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda li: (li.baseline_mm, li.left_mm)):
-        if _NOT_ADDRESS.match(postal.plain(line.text)):
+        if _is_label(line):
             continue
         home = next((block for block in blocks if _extends(block, line)), None)
         if home is None:
@@ -158,7 +166,7 @@ def _extends(block: list[TextLine], line: TextLine) -> bool:
 
 def _cut_at_labels(blocks: list[list[TextLine]], lines: Sequence[TextLine]) -> list[list[TextLine]]:
     """Blocks split where a label line (left out of every block) sat between two lines."""
-    labels = [li.baseline_mm for li in lines if _NOT_ADDRESS.match(postal.plain(li.text))]
+    labels = [li.baseline_mm for li in lines if _is_label(li)]
     cut: list[list[TextLine]] = []
     for block in blocks:
         current = [block[0]]
