@@ -25,7 +25,7 @@ from imprimfip.validation import ink, survey
 from imprimfip.validation.document import Document
 from imprimfip.validation.geometry import PageFrame, page_frame
 from imprimfip.validation.placement import CHECK_PX_PER_MM
-from imprimfip.validation.raster import Box, Pages, widened
+from imprimfip.validation.raster import Pages, widened, within
 from imprimfip.validation.report import Problem
 from imprimfip.validation.textlines import TextLine, rows
 
@@ -117,14 +117,22 @@ def find_block(lines: Sequence[TextLine], zone: AddressZone) -> AddressBlock:
     return AddressBlock(tuple(chosen), tuple(placement))
 
 
+def _glued(line: TextLine) -> bool:
+    """Whether `line` joins strings set far apart (another column's text closer than a
+    column gap, a tabulation)."""
+    return any(gap > _GLUED_EM for gap in line.gaps_em)
+
+
+def _overlapping(line: TextLine) -> bool:
+    """Whether `line` joins strings drawn over each other."""
+    return any(gap < -_OVERLAP_EM for gap in line.gaps_em)
+
+
 def _crowded(block: Sequence[TextLine]) -> Iterator[Fault]:
-    """Lines of `block` made of strings set far apart (another column's text closer than a
-    column gap, a tabulation) or drawn over each other: either could be glued to the name."""
-    for problem, wrong in (
-        ("glued", lambda gap: gap > _GLUED_EM),
-        ("overlapping", lambda gap: gap < -_OVERLAP_EM),
-    ):
-        lines = [line.text for line in block if any(map(wrong, line.gaps_em))]
+    """Lines of `block` that join other text to the address's: either could be glued to
+    the name."""
+    for problem, wrong in (("glued", _glued), ("overlapping", _overlapping)):
+        lines = [line.text for line in block if wrong(line)]
         if lines:
             yield {"problem": problem, "lines": lines}
 
@@ -133,8 +141,7 @@ def _is_label(line: TextLine) -> bool:
     """Whether `line` is never part of an address (`_NOT_ADDRESS`). Not when strings far
     apart make it up: a date written beside a name reads as a date line, and would take
     the name away with it (the block then refuses the line as glued)."""
-    glued = any(gap > _GLUED_EM for gap in line.gaps_em)
-    return not glued and _NOT_ADDRESS.match(postal.plain(line.text)) is not None
+    return not _glued(line) and _NOT_ADDRESS.match(postal.plain(line.text)) is not None
 
 
 def _blocks(lines: Sequence[TextLine]) -> list[list[TextLine]]:
@@ -281,15 +288,15 @@ def printed_lines(pages: Pages, index: int, frame: PageFrame, zone: AddressZone)
     picture = pages.picture(index, frame, CHECK_PX_PER_MM, only=window)
 
     def unseen(line: TextLine) -> bool:
-        box = _box(line)
-        return _within(box, window) and not ink.shows(picture, widened(box, _INK_MARGIN_MM))
+        box = line.bounds
+        return within(box, window) and not ink.shows(picture, widened(box, _INK_MARGIN_MM))
 
     runs = pages.runs(index, frame)
     shown = [run for run in runs if not run.invisible]
 
     def covered(run: TextLine) -> bool:
         """Whether printed text lies on `run`: the window shows that text, not this."""
-        return _within(_box(run), window) and any(
+        return within(run.bounds, window) and any(
             abs(other.baseline_mm - run.baseline_mm) <= run.size_mm / 2
             and other.left_mm < run.right_mm
             and run.left_mm < other.right_mm
@@ -298,15 +305,6 @@ def printed_lines(pages: Pages, index: int, frame: PageFrame, zone: AddressZone)
 
     runs = [run for run in runs if not (run.invisible and (unseen(run) or covered(run)))]
     return [line for line in rows(runs) if not unseen(line)]
-
-
-def _box(line: TextLine) -> Box:
-    return (line.left_mm, line.top_mm, line.right_mm, line.bottom_mm)
-
-
-def _within(box: Box, window: Box) -> bool:
-    left, top, right, bottom = box
-    return left >= window[0] and top >= window[1] and right <= window[2] and bottom <= window[3]
 
 
 def read_block(doc: Document, index: int, rules: ValidationRules) -> AddressBlock:

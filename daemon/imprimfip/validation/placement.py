@@ -31,6 +31,7 @@ from imprimfip.validation.raster import (
     overlaps,
     picture_scale,
     widened,
+    within,
 )
 from imprimfip.validation.report import Problem
 from imprimfip.validation.survey import WINDOW_CODES
@@ -102,15 +103,11 @@ def _clearance(shown: Sequence[TextRun], rules: ValidationRules, page: int) -> I
         yield Problem("address_near_edge", page, details)
 
 
-def _within(inner: Box, outer: Box) -> bool:
-    return all(inner[i] >= outer[i] for i in (0, 1)) and all(inner[i] <= outer[i] for i in (2, 3))
-
-
 def _outermost(found: Sequence[ink.Mark]) -> list[ink.Mark]:
     """The marks not inside another one: a band across two overlapping zones is one mark."""
     kept: list[ink.Mark] = []
     for mark in sorted(found, key=lambda m: -(m.box[2] - m.box[0]) * (m.box[3] - m.box[1])):
-        if not any(_within(mark.box, other.box) for other in kept):
+        if not any(within(mark.box, other.box) for other in kept):
             kept.append(mark)
     return kept
 

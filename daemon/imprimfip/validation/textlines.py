@@ -69,9 +69,14 @@ class TextLine:
         deep = any(ch in _DESCENDERS for ch in self.text)
         return self.baseline_mm + (DESCENT * self.size_mm if deep else 0.0)
 
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) in mm, as raster.Box."""
+        return (self.left_mm, self.top_mm, self.right_mm, self.bottom_mm)
+
     def box(self) -> list[float]:
         """[left, top, right, bottom] in mm, rounded to 0.1 mm, for details and pictures."""
-        return [round(v, 1) for v in (self.left_mm, self.top_mm, self.right_mm, self.bottom_mm)]
+        return [round(v, 1) for v in self.bounds]
 
 
 def page_runs(textpage: Any, frame: PageFrame) -> list[TextLine]:
